@@ -1,0 +1,22 @@
+/// What a running check may use: the configuration, the shared clients and the run's limits.
+public struct CheckContext: Sendable {
+    /// The merged configuration.
+    public var configuration: Configuration
+    /// The HTTP client shared by every step of the run.
+    public var http: HTTPClient
+    /// No step may send an event or write anything (`--read-only`).
+    public var readOnly: Bool
+    /// The latest instant the step may end: the sooner of its own timeout and the run deadline.
+    public var deadline: ContinuousClock.Instant
+
+    /// A context with the given parts.
+    public init(configuration: Configuration, http: HTTPClient, readOnly: Bool, deadline: ContinuousClock.Instant) {
+        self.configuration = configuration
+        self.http = http
+        self.readOnly = readOnly
+        self.deadline = deadline
+    }
+
+    /// Time left before `deadline`, never negative.
+    public var remaining: Duration { max(.zero, deadline - ContinuousClock.now) }
+}

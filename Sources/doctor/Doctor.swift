@@ -1,0 +1,6 @@
+import DoctorKit
+
+@main
+struct Doctor {
+    static func main() {}
+}
