@@ -1,0 +1,70 @@
+import Foundation
+
+/// The results of one runbook in a run.
+public struct RunbookReport: Sendable, Encodable {
+    /// The runbook id.
+    public var id: String
+    /// The runbook title.
+    public var title: String
+    /// The worst step status (`skip` when every step was skipped).
+    public var status: Status
+    /// Which support team its escalation summary is for.
+    public var escalation: Escalation?
+    /// Every step, in the runbook's order.
+    public var steps: [StepResult]
+}
+
+/// Everything a run found: the document behind every output format.
+public struct RunReport: Sendable, Encodable {
+    /// The worst status of the run.
+    public var status: Status
+    /// The process exit code the run maps to (DESIGN section 2).
+    public var exitCode: Int32
+    /// The session id.
+    public var session: String
+    /// When the run started.
+    public var startedAt: Date
+    /// When it ended.
+    public var finishedAt: Date
+    /// Wall-clock duration.
+    public var durationMs: Int
+    /// The API base URL diagnosed, when set.
+    public var target: String?
+    /// `live` or `test`, from the Stripe key, when set.
+    public var stripeMode: String?
+    /// What the run must say about its configuration (API base overrides, ignored file values).
+    public var notices: [String]
+    /// Each runbook's results.
+    public var runbooks: [RunbookReport]
+
+    enum CodingKeys: String, CodingKey {
+        case status, session, target, notices, runbooks
+        case exitCode = "exit_code"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case durationMs = "duration_ms"
+        case stripeMode = "stripe_mode"
+    }
+
+    /// Every step result of the run, with its runbook id.
+    public var allSteps: [(runbook: String, step: StepResult)] {
+        runbooks.flatMap { runbook in runbook.steps.map { (runbook.id, $0) } }
+    }
+
+    /// How many steps ended with each status.
+    public var counts: [Status: Int] {
+        var counts: [Status: Int] = [:]
+        for (_, step) in allSteps { counts[step.status, default: 0] += 1 }
+        return counts
+    }
+}
+
+/// A new session id: UTC time and a random suffix, sortable and unique enough for one host.
+public func makeSessionID(at date: Date = Date()) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    let suffix = String(UInt32.random(in: 0...0xFFFF), radix: 16)
+    return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+/// How a run is bounded and what it may do.
+public struct RunOptions: Sendable {
+    /// The deadline of the whole run (`--timeout`).
+    public var timeout: Duration
+    /// How many steps may run at once.
+    public var concurrency: Int
+    /// No step may send an event or write anything (`--read-only`).
+    public var readOnly: Bool
+    /// Which status makes a non-zero exit.
+    public var failOn: FailOn
+
+    /// Options with the contract's defaults: 60 s, 8 at once, exit non-zero on warnings.
+    public init(timeout: Duration = .seconds(60), concurrency: Int = 8, readOnly: Bool = false, failOn: FailOn = .warn) {
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self.readOnly = readOnly
+        self.failOn = failOn
+    }
+}
+
+/// A step starting or finishing, for callers that show progress as it happens.
+public enum StepEvent: Sendable {
+    /// A step began running (after its dependencies passed and a slot was free).
+    case started(runbook: String, step: String)
+    /// A step has its result.
+    case finished(runbook: String, result: StepResult)
+}
+
+/// Runs runbooks: steps concurrently as their `needs` allow, under a bound, each within its timeout
+/// and all within the run deadline.
+///
+/// A runner lives as long as a session: a step shared by several runbooks (same fingerprint) runs
+/// once and its result is reused.
+public final class Runner: Sendable {
+    /// The configuration steps read.
+    public let configuration: Configuration
+    private let http: HTTPClient
+    private let options: RunOptions
+    private let cache = StepCache()
+
+    /// A runner over the given configuration and client.
+    public init(configuration: Configuration, http: HTTPClient, options: RunOptions = RunOptions()) {
+        self.configuration = configuration
+        self.http = http
+        self.options = options
+    }
+
+    /// Runs `runbooks` and reports every step; never takes much longer than the run deadline.
+    public func run(
+        _ runbooks: [Runbook], session: String = makeSessionID(),
+        progress: @escaping @Sendable (StepEvent) -> Void = { _ in }
+    ) async -> RunReport {
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + options.timeout
+        let semaphore = AsyncSemaphore(options.concurrency)
+
+        var tasks: [[Task<StepResult, Never>]] = []
+        for runbook in runbooks {
+            var byID: [String: Task<StepResult, Never>] = [:]
+            for step in Self.dependencyOrder(runbook.steps) {
+                let dependencies = step.needs.compactMap { id in byID[id].map { (id, $0) } }
+                byID[step.id] = Task {
+                    await self.runStep(step, of: runbook, after: dependencies, deadline: deadline,
+                                       semaphore: semaphore, progress: progress)
+                }
+            }
+            tasks.append(runbook.steps.map { byID[$0.id]! })
+        }
+        let everyTask = tasks.flatMap { $0 }
+
+        // The run waits for its steps or the deadline, whichever is first; steps still running then are
+        // cancelled and reported unknown, so a hung C call can never hold the run past its deadline.
+        let finished = await firstOf(
+            { for task in everyTask { _ = await task.value }; return true },
+            orAt: deadline + .milliseconds(500), timedOut: { false }, cancelled: { false })
+        if !finished { everyTask.forEach { $0.cancel() } }
+
+        var reports: [RunbookReport] = []
+        for (runbook, runbookTasks) in zip(runbooks, tasks) {
+            var steps: [StepResult] = []
+            for (step, task) in zip(runbook.steps, runbookTasks) {
+                if finished {
+                    steps.append(await task.value)
+                } else {
+                    let reason = clock.now >= deadline ? "not finished before the run deadline (\(options.timeout.short))" : "cancelled"
+                    steps.append(await firstOf({ await task.value }, orAt: clock.now + .milliseconds(100),
+                                               timedOut: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) },
+                                               cancelled: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) }))
+                }
+            }
+            reports.append(RunbookReport(
+                id: runbook.id, title: runbook.title, status: Status.worst(steps.map(\.status)),
+                escalation: runbook.escalation, steps: steps))
+        }
+        let status = Status.worst(reports.map(\.status))
+        return RunReport(
+            status: status, exitCode: ExitCode(worst: status, failOn: options.failOn).rawValue,
+            session: session, startedAt: startedAt, finishedAt: Date(),
+            durationMs: Int((clock.now - start).milliseconds), target: configuration.value("API_URL"),
+            stripeMode: Self.stripeMode(configuration), notices: configuration.notices, runbooks: reports)
+    }
+
+    private func runStep(
+        _ step: Step, of runbook: Runbook, after dependencies: [(String, Task<StepResult, Never>)],
+        deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore,
+        progress: @escaping @Sendable (StepEvent) -> Void
+    ) async -> StepResult {
+        for (id, dependency) in dependencies {
+            let result = await dependency.value
+            // A warning still answered: only a dependency that failed, was skipped or is unknown blocks.
+            if result.status != .pass && result.status != .warn {
+                let skipped = Self.result(step, .skip, "skipped: \(id) did not pass (\(result.status.rawValue))",
+                                          startedAt: Date(), duration: .zero)
+                progress(.finished(runbook: runbook.id, result: skipped))
+                return skipped
+            }
+        }
+        let outcome = await cache.outcome(for: step.fingerprint) { [self] () async -> TimedOutcome in
+            guard await semaphore.acquire() else {
+                return TimedOutcome(outcome: self.interrupted(deadline), startedAt: Date(), duration: .zero)
+            }
+            defer { semaphore.release() }
+            progress(.started(runbook: runbook.id, step: step.id))
+            return await execute(step, deadline: deadline)
+        }
+        var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
+                                 startedAt: outcome.startedAt, duration: outcome.duration)
+        result.evidence = outcome.outcome.evidence
+        if result.status != .pass && result.status != .skip {
+            result.hint = outcome.outcome.hint ?? step.hint
+        }
+        progress(.finished(runbook: runbook.id, result: result))
+        return result
+    }
+
+    private func execute(_ step: Step, deadline runDeadline: ContinuousClock.Instant) async -> TimedOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let startedAt = Date()
+        let ownDeadline = start + step.timeout
+        let stepDeadline = min(ownDeadline, runDeadline)
+        let context = CheckContext(configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline)
+        let timeout = step.timeout
+        var outcome = await firstOf(
+            { await step.check.run(in: context) },
+            orAt: stepDeadline + .milliseconds(250),
+            timedOut: { CheckOutcome(.fail, "no answer within \(timeout.short)") },
+            cancelled: { CheckOutcome(.unknown, "cancelled") })
+        let end = clock.now
+        // Cut off by the run deadline rather than by its own timeout: the doctor could not finish
+        // evaluating, which is unknown, not a failure of the service.
+        if runDeadline < ownDeadline, end >= runDeadline - .milliseconds(50), outcome.status == .fail || Task.isCancelled {
+            outcome = interrupted(runDeadline, evidence: outcome.evidence)
+        }
+        return TimedOutcome(outcome: outcome, startedAt: startedAt, duration: end - start)
+    }
+
+    private func interrupted(_ deadline: ContinuousClock.Instant, evidence: Evidence = Evidence()) -> CheckOutcome {
+        let reason = ContinuousClock.now >= deadline - .milliseconds(50)
+            ? "not finished before the run deadline (\(options.timeout.short))" : "cancelled"
+        return CheckOutcome(.unknown, reason, evidence: evidence,
+                            hint: reason == "cancelled" ? nil : "Raise --timeout or run fewer runbooks at once.")
+    }
+
+    static func result(_ step: Step, _ status: Status, _ summary: String, startedAt: Date, duration: Duration) -> StepResult {
+        StepResult(id: step.id, kind: step.kind, title: step.title, status: status,
+                   durationMs: Int(duration.milliseconds), summary: summary, hint: nil, evidence: Evidence(),
+                   startedAt: startedAt)
+    }
+
+    /// Steps ordered so that each comes after the steps it needs (the loader has rejected cycles).
+    static func dependencyOrder(_ steps: [Step]) -> [Step] {
+        var ordered: [Step] = []
+        var placed: Set<String> = []
+        let byID = Dictionary(steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        func place(_ step: Step, _ path: Set<String>) {
+            guard !placed.contains(step.id), !path.contains(step.id) else { return }
+            for id in step.needs { if let dependency = byID[id] { place(dependency, path.union([step.id])) } }
+            placed.insert(step.id)
+            ordered.append(step)
+        }
+        steps.forEach { place($0, []) }
+        return ordered
+    }
+
+    /// `live` or `test` from the Stripe key's prefix.
+    static func stripeMode(_ configuration: Configuration) -> String? {
+        guard let key = configuration.value("STRIPE_SECRET_KEY") else { return nil }
+        if key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") { return "live" }
+        if key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_") { return "test" }
+        return nil
+    }
+}
+
+/// A check's outcome with when it started and how long it took.
+struct TimedOutcome: Sendable {
+    var outcome: CheckOutcome
+    var startedAt: Date
+    var duration: Duration
+}
+
+/// Remembers each step fingerprint's run, so a step shared by several runbooks runs once per session.
+final class StepCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [String: Task<TimedOutcome, Never>] = [:]
+
+    func outcome(for fingerprint: String, _ operation: @escaping @Sendable () async -> TimedOutcome) async -> TimedOutcome {
+        let task = lock.withLock {
+            if let existing = tasks[fingerprint] { return existing }
+            let task = Task { await operation() }
+            tasks[fingerprint] = task
+            return task
+        }
+        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+    }
+
+    /// Forgets every result, so the next run checks again (`step` in the REPL re-runs).
+    func reset() {
+        lock.withLock { tasks.removeAll() }
+    }
+}
