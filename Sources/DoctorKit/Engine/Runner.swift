@@ -98,7 +98,7 @@ public final class Runner: Sendable {
         }
         let status = Status.worst(reports.map(\.status))
         return RunReport(
-            status: status, exitCode: ExitCode(worst: status, failOn: options.failOn).rawValue,
+            status: status, exitCode: ExitStatus(worst: status, failOn: options.failOn).rawValue,
             session: session, startedAt: startedAt, finishedAt: Date(),
             durationMs: Int((clock.now - start).milliseconds), target: configuration.value("API_URL"),
             stripeMode: Self.stripeMode(configuration), notices: configuration.notices, runbooks: reports)

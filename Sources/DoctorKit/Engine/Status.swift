@@ -31,7 +31,7 @@ public enum Status: String, Codable, Sendable, CaseIterable {
 }
 
 /// The process exit codes of DESIGN section 2 (the monitoring-plugins convention).
-public enum ExitCode: Int32, Sendable {
+public enum ExitStatus: Int32, Sendable {
     case ok = 0
     case warning = 1
     case failure = 2

@@ -1,0 +1,7 @@
+extension CheckRegistry {
+    /// Every check kind the doctor ships; the one place a new kind is registered.
+    public static let standard = CheckRegistry(kinds: [
+        HTTPCheck.self,
+        EnvCheck.self,
+    ])
+}

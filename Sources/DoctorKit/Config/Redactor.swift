@@ -1,0 +1,121 @@
+import Foundation
+
+/// Removes secrets from text before it reaches any sink: terminal, JSON, files, error messages.
+///
+/// Built from the configuration (every secret value, and the forms a secret takes inside URLs,
+/// headers and JSON) plus patterns for secrets the configuration does not know about.
+public struct Redactor: Sendable {
+    private var literals: [(String, String)] = []
+
+    /// The replacement for a secret with no safe display.
+    public static let mask = "[redacted]"
+
+    /// A redactor for every secret in `configuration`.
+    public init(_ configuration: Configuration) {
+        for name in configuration.names where Configuration.isSecret(name) {
+            guard let value = configuration.value(name) else { continue }
+            add(value)
+            // The password inside a connection URL travels on its own too (error texts, libpq).
+            if let password = Self.urlPassword(value) {
+                add(password)
+                add(password.removingPercentEncoding ?? password)
+            }
+            if let key = Self.queryValue(value, "api_key") { add(key) }
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        literals.sort { $0.0.count > $1.0.count }
+    }
+
+    private mutating func add(_ secret: String) {
+        guard secret.count >= 4 else { return }
+        var forms: Set<String> = [secret]
+        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
+        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { forms.insert(encoded) }
+        forms.insert(Data(secret.utf8).base64EncodedString())
+        if let json = try? JSONEncoder().encode(secret), let text = String(data: json, encoding: .utf8) {
+            forms.insert(String(text.dropFirst().dropLast()))
+            forms.insert(text.dropFirst().dropLast().replacingOccurrences(of: "/", with: "\\/"))
+        }
+        for form in forms where form.count >= 4 { literals.append((form, Self.display(secret))) }
+    }
+
+    /// What may be shown of a secret: an API key's prefix and last four, nothing of anything else.
+    static func display(_ secret: String) -> String {
+        for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "rnd_"] where secret.hasPrefix(prefix) {
+            return secret.count >= 16 ? "\(prefix)…\(secret.suffix(4))" : "\(prefix)…"
+        }
+        if secret.hasPrefix("whsec_") { return "whsec_…" }
+        return mask
+    }
+
+    /// `text` with every known secret and every secret-shaped token replaced.
+    public func redact(_ text: String) -> String {
+        var result = text
+        for (secret, replacement) in literals where result.contains(secret) {
+            result = result.replacingOccurrences(of: secret, with: replacement)
+        }
+        return Self.redactPatterns(result)
+    }
+
+    private static let patterns: [(NSRegularExpression, String)] = [
+        // Stripe and Render keys not in the configuration: keep the prefix and last four.
+        (#"\b((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]{4,}([A-Za-z0-9]{4})\b"#, "$1…$2"),
+        (#"\b(rnd_)[A-Za-z0-9]{4,}([A-Za-z0-9]{4})\b"#, "$1…$2"),
+        (#"\bwhsec_[A-Za-z0-9+/=_-]+"#, "whsec_…"),
+        (#"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"#, "$1[redacted]"),
+        (#"(?i)\b(api_key=)[^&\s"']+"#, "$1[redacted]"),
+        // user:password@ in any URL.
+        (#"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@"#, "$1[redacted]@"),
+    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+
+    static func redactPatterns(_ text: String) -> String {
+        var result = text
+        for (regex, template) in patterns {
+            let range = NSRange(result.startIndex..., in: result)
+            result = regex.stringByReplacingMatches(in: result, range: range, withTemplate: template)
+        }
+        return result
+    }
+
+    /// Every string of a report passed through `redact`.
+    public func redact(_ report: RunReport) -> RunReport {
+        var copy = report
+        copy.notices = report.notices.map(redact)
+        copy.target = report.target.map(redact)
+        copy.runbooks = report.runbooks.map { runbook in
+            var runbook = runbook
+            runbook.steps = runbook.steps.map(redact)
+            return runbook
+        }
+        return copy
+    }
+
+    /// Every string of a step result passed through `redact`.
+    public func redact(_ step: StepResult) -> StepResult {
+        var copy = step
+        copy.summary = redact(step.summary)
+        copy.hint = step.hint.map(redact)
+        copy.evidence = step.evidence.mapStrings(redact)
+        return copy
+    }
+
+    static func urlPassword(_ value: String) -> String? {
+        guard let scheme = value.range(of: "://") else { return nil }
+        let rest = value[scheme.upperBound...]
+        guard let at = rest.lastIndex(of: "@") else { return nil }
+        let userinfo = rest[..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return nil }
+        let password = String(userinfo[userinfo.index(after: colon)...])
+        return password.isEmpty ? nil : password
+    }
+
+    static func queryValue(_ value: String, _ key: String) -> String? {
+        guard let range = value.range(of: "\(key)=") else { return nil }
+        return String(value[range.upperBound...].prefix { $0 != "&" && $0 != "#" })
+    }
+}
+
+extension Redactor {
+    /// Pattern-based redaction alone, for text written before the configuration is known.
+    public static func redactPatternsOnly(_ text: String) -> String { redactPatterns(text) }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The machine-readable report of DESIGN section 2: one JSON document per run.
+public enum JSONRenderer {
+    /// The report as pretty-printed JSON text.
+    public static func render(_ report: RunReport) -> String {
+        render(encodable: report)
+    }
+
+    /// Any encodable value as the doctor's JSON (ISO 8601 UTC dates, stable key order).
+    public static func render(encodable value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            try container.encode(formatter.string(from: date))
+        }
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The human report: a flutter-doctor-like line per step, details under what did not pass, a summary.
+public struct TextRenderer: Sendable {
+    /// Colour and verbosity.
+    public var style: TextStyle
+
+    /// A renderer with the given style.
+    public init(style: TextStyle) { self.style = style }
+
+    /// The header: version, target, Stripe mode and configuration notices.
+    public func header(_ report: RunReport) -> String {
+        var parts = ["doctor \(DoctorVersion.current)"]
+        parts.append("target \(report.target ?? "(API_URL not set)")")
+        if let mode = report.stripeMode { parts.append("Stripe \(mode) mode") }
+        parts.append(Self.utc(report.startedAt))
+        var lines = [style.bold(parts.joined(separator: " · "))]
+        for notice in report.notices { lines.append(style.paint("note: \(notice)", .warn)) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One runbook's title line.
+    public func runbookTitle(_ runbook: RunbookReport) -> String {
+        "\n" + style.bold("\(runbook.title)") + style.dim(" (\(runbook.id))")
+    }
+
+    /// One step: its line and, when it did not pass (or with --verbose), evidence and hint.
+    public func step(_ step: StepResult) -> String {
+        let symbol = style.paint("[\(step.status.symbol)]", step.status)
+        let duration = step.status == .skip ? "" : style.dim(" (\(Self.duration(step.durationMs)))")
+        var lines = ["\(symbol) \(step.title): \(step.summary)\(duration)"]
+        let details = style.verbose || (step.status != .pass && step.status != .skip)
+        if details {
+            for (key, value) in step.evidence.entries {
+                lines.append(style.dim("    • \(key): \(Self.flat(value))"))
+            }
+        }
+        if let hint = step.hint, step.status != .pass, step.status != .skip {
+            lines.append("    " + style.paint("→", step.status) + " \(hint)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The closing summary line with counts, time and exit code.
+    public func summary(_ report: RunReport) -> String {
+        let counts = report.counts
+        let order: [(Status, String)] = [(.fail, "failed"), (.unknown, "unknown"), (.warn, "warning"), (.pass, "passed"), (.skip, "skipped")]
+        let parts = order.compactMap { status, word -> String? in
+            guard let n = counts[status], n > 0 else { return nil }
+            return style.paint("\(n) \(word)", status)
+        }
+        let verdict: String
+        switch report.status {
+        case .pass: verdict = "No issues found"
+        case .warn: verdict = "Warnings found"
+        case .fail: verdict = "Problems found"
+        case .unknown: verdict = "Could not check everything"
+        case .skip: verdict = "Nothing was checked"
+        }
+        let seconds = String(format: "%.1fs", Double(report.durationMs) / 1000)
+        return "\n\(style.bold(verdict)): \(parts.joined(separator: ", ")) in \(seconds) (exit \(report.exitCode))"
+    }
+
+    /// The whole report at once (for `--check` when not streaming).
+    public func render(_ report: RunReport) -> String {
+        var out = header(report)
+        for runbook in report.runbooks {
+            out += runbookTitle(runbook) + "\n"
+            for step in runbook.steps { out += self.step(step) + "\n" }
+        }
+        return out + summary(report) + "\n"
+    }
+
+    static func flat(_ value: JSONValue) -> String {
+        let text = value.text
+        return text.count > 240 ? String(text.prefix(240)) + "…" : text
+    }
+
+    static func duration(_ ms: Int) -> String {
+        ms < 1000 ? "\(ms)ms" : String(format: "%.1fs", Double(ms) / 1000)
+    }
+
+    static func utc(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: date)
+    }
+}

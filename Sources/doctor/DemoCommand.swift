@@ -1,0 +1,68 @@
+import ArgumentParser
+import DoctorKit
+import Foundation
+
+/// `doctor demo`: start the built-in sandbox and diagnose it.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start the built-in sandbox (a local payment API) and run every runbook against it.",
+        discussion: """
+            Nothing to set up: the sandbox listens on a free loopback port and the run uses its
+            variables, not yours. Inject a fault to watch the runbooks find it.
+
+            Examples:
+              doctor demo                          a healthy service: exit 0
+              doctor demo --fault wrong-secret     the deployed webhook secret differs
+              doctor demo --list-faults            what can be injected
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Inject a fault (see --list-faults).", valueName: "name"))
+    var fault: String?
+
+    @Flag(name: .customLong("list-faults"), help: "List the faults the sandbox can inject.")
+    var listFaults = false
+
+    @Option(name: .long, help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
+    var check: String = "all"
+
+    @OptionGroup var options: RunOptionsGroup
+
+    func run() async throws {
+        let console = Console(redactor: nil)
+        if listFaults {
+            let width = SandboxFault.all.map(\.name.count).max() ?? 0
+            for fault in SandboxFault.all {
+                console.out("\(fault.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fault.summary)")
+            }
+            return
+        }
+        var selectedFault: SandboxFault?
+        if let fault {
+            guard let known = SandboxFault(name: fault) else {
+                let suggestion = RunbookSelection.nearest(fault, in: SandboxFault.all.map(\.name))
+                console.error("no fault named \"\(fault)\"\(suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""); see `doctor demo --list-faults`")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+            selectedFault = known
+        }
+        let sandbox = Sandbox(fault: selectedFault)
+        do {
+            try sandbox.start()
+        } catch {
+            console.error("cannot start the sandbox: \(error.localizedDescription)")
+            throw ExitCode(ExitStatus.unknown.rawValue)
+        }
+        defer { sandbox.stop() }
+
+        // The sandbox's own variables, not the user's: `doctor demo` must never touch a real service.
+        var configuration = Configuration()
+        for (name, value) in sandbox.environment.sorted(by: { $0.key < $1.key }) {
+            configuration.set(name, value, origin: .sandbox)
+        }
+        let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
+        let code = await CheckRun(options: options, configuration: configuration, selection: check,
+                                  preamble: options.format == .text ? preamble : []).execute()
+        throw ExitCode(code)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import DoctorKit
+import Foundation
+
+/// Output formats of a run.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Options shared by every command that runs runbooks.
+struct RunOptionsGroup: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder of runbooks (default: $DOCTOR_RUNBOOKS, else those shipped with doctor).", valueName: "dir"))
+    var runbooks: String?
+
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("Read variables from this file (default: ./.env when present); the environment wins.", valueName: "path"))
+    var envFile: String?
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Deadline for the whole run, e.g. 30s or 2m.", valueName: "duration"))
+    var timeout: String = "60s"
+
+    @Option(name: .customLong("fail-on"), help: "Which status makes a non-zero exit: fail or warn.")
+    var failOn: String = "warn"
+
+    @Flag(name: .customLong("read-only"), help: "Run no step that sends an event or writes anything.")
+    var readOnly = false
+
+    @Flag(name: .shortAndLong, help: "Show the evidence of every step, not only of those that did not pass.")
+    var verbose = false
+
+    @Flag(name: .customLong("no-color"), help: "No colour (also NO_COLOR).")
+    var noColor = false
+
+    @Option(name: .customLong("stripe-api-base"), help: ArgumentHelp("Send Stripe API calls here instead of https://api.stripe.com (tests, sandbox).", valueName: "url"))
+    var stripeAPIBase: String?
+
+    @Option(name: .customLong("render-api-base"), help: ArgumentHelp("Send Render API calls here instead of https://api.render.com/v1.", valueName: "url"))
+    var renderAPIBase: String?
+
+    @Option(name: .long, help: ArgumentHelp("How many steps may run at once.", valueName: "n"))
+    var concurrency: Int = 8
+
+    func validate() throws {
+        guard Duration(parsing: timeout).map({ $0 > .zero }) == true else {
+            throw ValidationError("--timeout must be a duration such as 30s or 2m, found \"\(timeout)\"")
+        }
+        guard FailOn(rawValue: failOn) != nil else {
+            throw ValidationError("--fail-on must be fail or warn, found \"\(failOn)\"")
+        }
+        guard (1...64).contains(concurrency) else {
+            throw ValidationError("--concurrency must be from 1 to 64")
+        }
+    }
+
+    /// The engine options these flags ask for.
+    var runOptions: RunOptions {
+        RunOptions(timeout: Duration(parsing: timeout)!, concurrency: concurrency, readOnly: readOnly,
+                   failOn: FailOn(rawValue: failOn)!)
+    }
+
+    /// The configuration: process environment, env file, flags (DESIGN section 3).
+    func configuration() throws(ConfigurationError) -> Configuration {
+        let process = ProcessInfo.processInfo.environment
+        var file: (path: String, variables: [(String, String)])?
+        if let envFile {
+            file = (envFile, try DotEnv.load(path: envFile))
+        } else if FileManager.default.fileExists(atPath: ".env") {
+            file = (".env", try DotEnv.load(path: ".env"))
+        }
+        var flags: [String: String] = [:]
+        if let stripeAPIBase { flags["STRIPE_API_BASE"] = stripeAPIBase }
+        if let renderAPIBase { flags["RENDER_API_BASE"] = renderAPIBase }
+        return Configuration(process: process, file: file, flags: flags)
+    }
+
+    /// The runbook folder to use.
+    var runbookDirectory: String? {
+        RunbookLocator.directory(explicit: runbooks, environment: ProcessInfo.processInfo.environment,
+                                 executable: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : executablePath())
+    }
+}
+
+/// The running binary's path, for finding the runbooks shipped beside it.
+func executablePath() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
