@@ -11,19 +11,24 @@ struct Console {
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
     func out(_ text: String, terminator: String = "\n") {
-        write(text + terminator, to: stdout)
+        write(text + terminator, to: STDOUT_FILENO)
     }
 
     func error(_ text: String) {
-        write("doctor: " + text + "\n", to: stderr)
+        write("doctor: " + text + "\n", to: STDERR_FILENO)
     }
 
-    private func write(_ text: String, to file: UnsafeMutablePointer<FILE>) {
+    private func write(_ text: String, to descriptor: Int32) {
         let safe = redactor?.redact(text) ?? Redactor.redactPatternsOnly(text)
-        // SIGPIPE is ignored, so a closed pipe (`doctor … | head`) makes this fail quietly instead of
-        // ending the process with 141: the exit code keeps its meaning.
-        fputs(safe, file)
-        fflush(file)
+        // SIGPIPE is ignored, so a closed pipe (`doctor … | head`) makes write fail with EPIPE instead
+        // of ending the process with 141: the rest is dropped and the exit code keeps its meaning.
+        var bytes = Array(safe.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ struct DemoCommand: AsyncParsableCommand {
             Examples:
               doctor demo                          a healthy service: exit 0
               doctor demo --fault wrong-secret     the deployed webhook secret differs
+              doctor demo webhooks-not-arriving    one runbook
               doctor demo --list-faults            what can be injected
             """)
 
@@ -23,8 +24,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("list-faults"), help: "List the faults the sandbox can inject.")
     var listFaults = false
 
-    @Option(name: .long, help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
-    var check: String = "all"
+    // Positional rather than `--check`: a subcommand option may not share a name with the root's.
+    @Argument(help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
+    var runbookIDs: String = "all"
 
     @OptionGroup var options: RunOptionsGroup
 
@@ -61,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.set(name, value, origin: .sandbox)
         }
         let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
-        let code = await CheckRun(options: options, configuration: configuration, selection: check,
+                let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
                                   preamble: options.format == .text ? preamble : []).execute()
         throw ExitCode(code)
     }

@@ -130,9 +130,9 @@ public final class Runner: Sendable {
         var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
                                  startedAt: outcome.startedAt, duration: outcome.duration)
         result.evidence = outcome.outcome.evidence
-        if result.status != .pass && result.status != .skip {
-            result.hint = outcome.outcome.hint ?? step.hint
-        }
+        // The runbook's hint is for steps that did not pass; a check's own hint (e.g. "Redis is
+        // recommended") is worth showing even on a pass.
+        result.hint = outcome.outcome.hint ?? (result.status == .pass || result.status == .skip ? nil : step.hint)
         progress(.finished(runbook: runbook.id, result: result))
         return result
     }

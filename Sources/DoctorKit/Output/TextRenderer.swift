@@ -35,7 +35,7 @@ public struct TextRenderer: Sendable {
                 lines.append(style.dim("    • \(key): \(Self.flat(value))"))
             }
         }
-        if let hint = step.hint, step.status != .pass, step.status != .skip {
+        if let hint = step.hint {
             lines.append("    " + style.paint("→", step.status) + " \(hint)")
         }
         return lines.joined(separator: "\n")

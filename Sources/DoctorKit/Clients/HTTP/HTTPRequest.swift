@@ -55,7 +55,11 @@ public struct HTTPTimings: Sendable, Equatable {
 
     /// The breakdown as evidence, in milliseconds with a fraction.
     public var json: JSONValue {
-        func ms(_ d: Duration) -> JSONValue { .double((d.seconds * 1000 * 1000).rounded() / 1000) }
+        func ms(_ d: Duration) -> JSONValue {
+            let (seconds, attoseconds) = d.components
+            let microseconds = Double(seconds) * 1_000_000 + Double(attoseconds / 1_000_000_000_000)
+            return .double(microseconds / 1000)
+        }
         return .object([
             ("dns_ms", ms(dns)), ("connect_ms", ms(connect)), ("tls_ms", ms(tls)),
             ("first_byte_ms", ms(firstByte)), ("total_ms", ms(total)),
