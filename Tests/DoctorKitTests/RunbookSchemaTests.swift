@@ -131,6 +131,17 @@ struct RunbookSchemaTests {
         }
     }
 
+    @Test("every shipped runbook loads with the standard check kinds")
+    func shippedRunbooksLoad() {
+        let runbooksDir = packageRoot.appendingPathComponent("runbooks").path
+        let (runbooks, errors) = RunbookLoader(registry: .standard).loadDirectory(runbooksDir)
+        #expect(errors.isEmpty, "\(errors.map(\.description))")
+        for runbook in runbooks {
+            #expect(runbook.escalation != nil, "\(runbook.id) feeds no escalation summary")
+            #expect(runbook.guide != nil, "\(runbook.id) names no guide section")
+        }
+    }
+
     @Test("the schema rejects unknown keys and malformed values")
     func invalidRunbooks() throws {
         let cases: [(name: String, from: String, to: String, expected: String)] = [
