@@ -1,0 +1,42 @@
+/// A fault the sandbox can be started with, so the runbooks can be watched finding it.
+///
+/// The raw values are the names users type (`doctor demo --fault wrong-secret`); they are a
+/// contract and never change.
+public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
+    /// The health check answers 503 with the database reported disconnected.
+    case apiDown = "api-down"
+    /// The API answers after 1.5 s, over the guide's 1 s healthy latency.
+    case slow = "slow"
+    /// The API accepts connections and never answers.
+    case hang = "hang"
+    /// The webhook endpoint verifies with a different secret than the one configured.
+    case wrongSecret = "wrong-secret"
+    /// The webhook route is not mounted: Express's 404.
+    case webhookMissing = "webhook-missing"
+    /// The webhook endpoint accepts anything without checking signatures.
+    case noVerification = "no-verification"
+    /// Every request is refused with 429 and `Retry-After: 60`.
+    case rateLimited = "rate-limited"
+
+    /// Every fault, in the order `doctor demo --list-faults` shows them.
+    public static var all: [SandboxFault] { allCases }
+
+    /// The fault's name as typed on the command line.
+    public var name: String { rawValue }
+
+    /// Looks a fault up by its command-line name.
+    public init?(name: String) { self.init(rawValue: name) }
+
+    /// One line saying what the fault does to the sandbox.
+    public var summary: String {
+        switch self {
+        case .apiDown: "the health check answers 503: database disconnected"
+        case .slow: "the API answers after 1.5 s (over the 1 s healthy latency)"
+        case .hang: "the API accepts connections and never answers"
+        case .wrongSecret: "the webhook endpoint holds a different signing secret than STRIPE_WEBHOOK_SECRET"
+        case .webhookMissing: "the webhook route is not mounted (404 Cannot POST /api/webhooks/stripe)"
+        case .noVerification: "the webhook endpoint accepts any request without verifying signatures"
+        case .rateLimited: "every request is refused with 429 and Retry-After: 60"
+        }
+    }
+}
