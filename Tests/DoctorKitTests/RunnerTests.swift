@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import DoctorKit
+
+/// A check whose outcome, duration and run count a test controls.
+struct ScriptedCheck: Check {
+    var status: Status = .pass
+    var delay: Duration = .zero
+    var timeout: Duration = .seconds(5)
+    var counter: Locked<Int>? = nil
+    /// Waits without honouring cancellation, like a C call stuck on its own thread would.
+    var ignoresCancellation = false
+
+    func run(in context: CheckContext) async -> CheckOutcome {
+        counter?.withLock { $0 += 1 }
+        if ignoresCancellation {
+            let nanoseconds = Int(delay.milliseconds) * 1_000_000
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { continuation.resume() }
+            }
+        } else if delay > .zero {
+            try? await Task.sleep(for: delay)
+            if Task.isCancelled { return CheckOutcome(.unknown, "cancelled") }
+        }
+        return CheckOutcome(status, "scripted \(status.rawValue)")
+    }
+}
+
+func step(_ id: String, _ check: ScriptedCheck, needs: [String] = [], parameters: JSONValue? = nil) -> Step {
+    Step(id: id, title: "Step \(id)", kind: "scripted", check: check, needs: needs, hint: "fix \(id)",
+         parameters: parameters ?? .object([("id", .string(id))]),
+         location: SourceLocation(file: "test.yml", line: 1, column: 1))
+}
+
+func runbook(_ id: String, _ steps: [Step]) -> Runbook {
+    Runbook(id: id, title: "Runbook \(id)", symptom: "test", steps: steps, file: "\(id).yml")
+}
+
+@Suite("Engine")
+struct RunnerTests {
+    let http = HTTPClient()
+
+    func run(_ runbooks: [Runbook], timeout: Duration = .seconds(10), failOn: FailOn = .warn) async -> RunReport {
+        let runner = Runner(configuration: Configuration(), http: http,
+                            options: RunOptions(timeout: timeout, concurrency: 8, failOn: failOn))
+        return await runner.run(runbooks)
+    }
+
+    @Test("a step whose dependency failed is skipped with the reason; a warning does not block")
+    func dependencies() async {
+        let report = await run([runbook("r", [
+            step("a", ScriptedCheck(status: .fail)),
+            step("b", ScriptedCheck(), needs: ["a"]),
+            step("c", ScriptedCheck(status: .warn)),
+            step("d", ScriptedCheck(), needs: ["c"]),
+        ])])
+        let steps = report.runbooks[0].steps
+        #expect(steps.map(\.status) == [.fail, .skip, .warn, .pass])
+        #expect(steps[1].summary == "skipped: a did not pass (fail)")
+        #expect(steps[0].hint == "fix a")
+        #expect(steps[3].hint == nil)
+        #expect(report.exitCode == 2)
+    }
+
+    @Test("independent steps run concurrently")
+    func concurrency() async {
+        let steps = (0..<6).map { step("s\($0)", ScriptedCheck(delay: .milliseconds(500))) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = await run([runbook("r", steps)])
+        #expect(clock.now - start < .milliseconds(1200))
+        #expect(report.status == .pass)
+    }
+
+    @Test("a step shared by two runbooks runs once per run")
+    func sharedSteps() async {
+        let counter = Locked(0)
+        let shared = ScriptedCheck(counter: counter)
+        let params: JSONValue = .object([("url", .string("${API_URL}/api/health"))])
+        let report = await run([
+            runbook("one", [step("health", shared, parameters: params)]),
+            runbook("two", [step("api-health", shared, parameters: params)]),
+        ])
+        #expect(counter.withLock { $0 } == 1)
+        #expect(report.runbooks.map(\.status) == [.pass, .pass])
+    }
+
+    @Test("a step that outlives the run deadline is unknown and the run ends on time, even if the check ignores cancellation")
+    func runDeadline() async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = await run([runbook("r", [
+            step("stuck", ScriptedCheck(delay: .seconds(3), timeout: .seconds(10), ignoresCancellation: true)),
+            step("quick", ScriptedCheck()),
+        ])], timeout: .seconds(1))
+        #expect(clock.now - start < .milliseconds(1900))
+        let steps = report.runbooks[0].steps
+        #expect(steps[0].status == .unknown)
+        #expect(steps[0].summary.contains("run deadline"))
+        #expect(steps[1].status == .pass)
+        #expect(report.exitCode == 3)
+    }
+
+    @Test("a step that outlives its own timeout fails: the target did not answer")
+    func stepTimeout() async {
+        let report = await run([runbook("r", [
+            step("slow", ScriptedCheck(delay: .seconds(3), timeout: .milliseconds(300), ignoresCancellation: true)),
+        ])], timeout: .seconds(10))
+        #expect(report.runbooks[0].steps[0].status == .fail)
+        #expect(report.runbooks[0].steps[0].summary.contains("no answer within 300ms"))
+    }
+
+    @Test("exit codes follow DESIGN section 2, with --fail-on")
+    func exitCodes() async {
+        #expect(await run([runbook("r", [step("a", ScriptedCheck())])]).exitCode == 0)
+        #expect(await run([runbook("r", [step("a", ScriptedCheck(status: .warn))])]).exitCode == 1)
+        #expect(await run([runbook("r", [step("a", ScriptedCheck(status: .warn))])], failOn: .fail).exitCode == 0)
+        #expect(await run([runbook("r", [step("a", ScriptedCheck(status: .unknown)), step("b", ScriptedCheck(status: .warn))])]).exitCode == 3)
+        #expect(await run([runbook("r", [step("a", ScriptedCheck(status: .unknown)), step("b", ScriptedCheck(status: .fail))])]).exitCode == 2)
+        // Nothing checked is never all clear.
+        #expect(await run([runbook("r", [step("a", ScriptedCheck(status: .skip))])]).exitCode == 3)
+    }
+
+    @Test("cancelling the run ends it promptly with the running steps unknown (cancelled)")
+    func cancellation() async {
+        let runner = Runner(configuration: Configuration(), http: http, options: RunOptions(timeout: .seconds(30)))
+        let task = Task { await runner.run([runbook("r", [step("slow", ScriptedCheck(delay: .seconds(10), timeout: .seconds(20)))])]) }
+        try? await Task.sleep(for: .milliseconds(200))
+        let clock = ContinuousClock()
+        let start = clock.now
+        task.cancel()
+        let report = await task.value
+        #expect(clock.now - start < .seconds(1))
+        #expect(report.runbooks[0].steps[0].status == .unknown)
+        #expect(report.runbooks[0].steps[0].summary == "cancelled")
+    }
+}
