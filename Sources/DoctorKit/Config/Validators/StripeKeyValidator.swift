@@ -1,0 +1,74 @@
+/// Checks `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` by their shape, never quoting them.
+enum StripeKeyValidator {
+    /// The secret and restricted key prefixes, with the mode and kind each stands for.
+    static let secretPrefixes: [(prefix: String, description: String)] = [
+        ("sk_live_", "live mode secret key"), ("sk_test_", "test mode secret key"),
+        ("rk_live_", "live mode restricted key"), ("rk_test_", "test mode restricted key"),
+    ]
+
+    /// Whether `key` is a live-mode secret or restricted key.
+    static func isLive(_ key: String) -> Bool { key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") }
+
+    static func secretKey(_ name: String, _ value: String) -> VariableFinding {
+        let shown = SecretMask.apiKey(value)
+        var result = FindingBuilder(name: name, shown: shown)
+        if value.containsWhitespace {
+            result.fail("contains whitespace: a copy-paste error")
+        }
+        let key = value.filter { !$0.isWhitespace }
+        if key.hasPrefix("whsec_") {
+            result.shown = "whsec_…"
+            result.fail("this is a webhook signing secret, not an API key")
+        } else if key.hasPrefix("pk_") {
+            result.fail("this is a publishable key; the server needs the secret key (sk_…)")
+        } else if let match = secretPrefixes.first(where: { key.hasPrefix($0.prefix) }) {
+            let body = key.dropFirst(match.prefix.count)
+            if body.isEmpty {
+                result.fail("nothing after \(match.prefix): the key is cut off")
+            } else if !body.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                result.fail("unexpected characters after \(match.prefix): Stripe keys are letters and digits (a stray quote?)")
+            }
+            return result.finding(passMessage: "\(match.description) (\(shown))")
+        } else {
+            let found = foundPrefix(key).map { "unexpected prefix \($0)" } ?? "no recognisable prefix"
+            result.fail("\(found): a secret key starts with sk_live_ or sk_test_ (restricted keys: rk_live_, rk_test_)")
+        }
+        return result.finding(passMessage: "")
+    }
+
+    static func webhookSecret(_ name: String, _ value: String) -> VariableFinding {
+        var result = FindingBuilder(name: name, shown: "whsec_…")
+        if value.containsWhitespace { result.fail("contains whitespace: a copy-paste error") }
+        let secret = value.filter { !$0.isWhitespace }
+        if secret.hasPrefix("sk_") || secret.hasPrefix("rk_") || secret.hasPrefix("pk_") {
+            result.shown = SecretMask.apiKey(secret)
+            result.fail("this is a Stripe API key, not the endpoint's signing secret (whsec_…)")
+        } else if !secret.hasPrefix("whsec_") {
+            result.shown = SecretMask.hidden
+            result.fail("must start with whsec_: copy the endpoint's signing secret from the Stripe dashboard")
+        } else {
+            let body = secret.dropFirst("whsec_".count)
+            if !body.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                result.fail("unexpected characters after whsec_: a signing secret is letters and digits (a stray quote?)")
+            } else if body.count < 20 {
+                result.fail("too short after whsec_: a signing secret has at least 20 characters (cut off?)")
+            }
+        }
+        return result.finding(passMessage: "webhook signing secret (whsec_…)")
+    }
+
+    /// The prefix of an unrecognised key up to its second `_` (`sk_prod_`), when it is short and
+    /// plain enough not to be key material.
+    static func foundPrefix(_ key: String) -> String? {
+        let segments = key.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        func isWord(_ text: Substring, letters: Bool) -> Bool {
+            (1...8).contains(text.count)
+                && text.allSatisfy { $0.isASCII && ($0.isLetter || (!letters && $0.isNumber)) }
+        }
+        guard segments.count >= 2, isWord(segments[0], letters: false) else { return nil }
+        if segments.count == 3, isWord(segments[1], letters: true) {
+            return segments[0] + "_" + segments[1] + "_"
+        }
+        return segments[0] + "_"
+    }
+}
