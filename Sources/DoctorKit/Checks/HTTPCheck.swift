@@ -98,13 +98,18 @@ public struct HTTPCheck: CheckKind {
                 case let .failure(missing): return CheckOutcome(.unknown, missing.message, evidence: evidence)
                 }
             }
+            let limit = min(timeout, context.remaining)
             let request = HTTPRequest(
                 method: method, url: expanded, headers: requestHeaders, body: requestBody,
-                timeout: min(timeout, context.remaining), maxRedirects: maxRedirects)
+                timeout: limit, maxRedirects: maxRedirects)
             let response: HTTPResponse
             do {
                 response = try await context.http.perform(request)
             } catch {
+                // The few milliseconds spent before the request started are not the user's timeout.
+                if case let .timedOut(_, phase) = error, timeout - limit < .milliseconds(100) {
+                    return outcome(for: .timedOut(after: timeout, phase: phase), evidence: evidence)
+                }
                 return outcome(for: error, evidence: evidence)
             }
             return evaluate(response, evidence: evidence)
