@@ -227,6 +227,26 @@ struct EndToEndTests {
         }
     }
 
+    @Test("colour only on a terminal, and never with NO_COLOR or --no-color")
+    func colour() throws {
+        // `script` gives the binary a pseudo-terminal as standard output.
+        let tty = try DoctorProcess.run([], shell: "script -qec 'DOCTOR demo webhooks-not-arriving' /dev/null")
+        #expect(tty.stdout.contains("\u{1B}[32m"), "no colour on a terminal")
+        let noColor = try DoctorProcess.run([], environment: ["NO_COLOR": "1"], shell: "script -qec 'DOCTOR demo webhooks-not-arriving' /dev/null")
+        #expect(!noColor.stdout.contains("\u{1B}["))
+        let flag = try DoctorProcess.run([], shell: "script -qec 'DOCTOR demo webhooks-not-arriving --no-color' /dev/null")
+        #expect(!flag.stdout.contains("\u{1B}["))
+    }
+
+    @Test("a stray ./runbooks in the working directory is never used")
+    func strayRunbooks() throws {
+        let result = try DoctorProcess.run([], shell: """
+            mkdir runbooks && printf 'version: 1\nid: stray\ntitle: Stray\nsymptom: x\nsteps:\n  - {id: a, title: A, check: env, with: {optional: [X]}}\n' > runbooks/stray.yml && DOCTOR runbooks
+            """)
+        #expect(result.stdout.contains("webhooks-not-arriving"))
+        #expect(!result.stdout.contains("stray"))
+    }
+
     @Test("API base overrides are announced, and ignored when they come from an env file")
     func baseOverrides() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-env-\(UUID().uuidString)")
