@@ -12,6 +12,15 @@ public struct RunbookReport: Sendable, Encodable {
     public var escalation: Escalation?
     /// Every step, in the runbook's order.
     public var steps: [StepResult]
+
+    /// A runbook's results.
+    public init(id: String, title: String, status: Status, escalation: Escalation?, steps: [StepResult]) {
+        self.id = id
+        self.title = title
+        self.status = status
+        self.escalation = escalation
+        self.steps = steps
+    }
 }
 
 /// Everything a run found: the document behind every output format.

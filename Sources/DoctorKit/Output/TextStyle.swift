@@ -11,7 +11,8 @@ public struct TextStyle: Sendable {
         self.verbose = verbose
     }
 
-    func paint(_ text: String, _ status: Status) -> String {
+    /// `text` in the colour of `status`.
+    public func paint(_ text: String, _ status: Status) -> String {
         guard color else { return text }
         let code: String
         switch status {
@@ -24,6 +25,8 @@ public struct TextStyle: Sendable {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
-    func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    /// `text` in bold.
+    public func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    /// `text` dimmed.
+    public func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
 }
