@@ -1,0 +1,98 @@
+import Foundation
+
+/// Appends a session's events to `journal.jsonl`, each written and fsynced as it happens, on a
+/// thread of its own so the engine never waits for the disk.
+///
+/// `kill -9` at any moment loses nothing already synced; callers `sync()` before showing a result
+/// to a person, so what was shown is on disk.
+public final class Journal: @unchecked Sendable {
+    /// The journal file.
+    public let path: String
+    private let redactor: Redactor
+    private let condition = NSCondition()
+    private var pending: [Data] = []
+    private var enqueued = 0
+    private var written = 0
+    private var closing = false
+    private var finished = false
+    private var descriptor: Int32
+
+    /// Opens (creating, mode 0600) the journal at `path` for appending.
+    public init(path: String, redactor: Redactor) throws(SessionError) {
+        self.path = path
+        self.redactor = redactor
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        fchmod(descriptor, 0o600)
+        let thread = Thread { [self] in writeLoop() }
+        thread.name = "doctor.journal"
+        thread.start()
+    }
+
+    deinit { close() }
+
+    /// Queues `event` (redacted first); returns at once.
+    public func append(_ event: JournalEvent) {
+        guard var line = try? JournalCoding.encoder().encode(event.redacted(by: redactor)) else { return }
+        line.append(0x0A)
+        condition.lock()
+        if !closing {
+            pending.append(line)
+            enqueued += 1
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    /// Waits until every event queued so far is on disk.
+    public func sync() {
+        condition.lock()
+        let target = enqueued
+        while written < target && !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Writes what is queued, then closes the file; idempotent.
+    public func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func writeLoop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !closing { condition.wait() }
+            let batch = pending
+            pending.removeAll()
+            let stop = closing && batch.isEmpty
+            condition.unlock()
+            if stop { break }
+            for line in batch { writeAll(line) }
+            fsync(descriptor)
+            condition.lock()
+            written += batch.count
+            condition.broadcast()
+            condition.unlock()
+        }
+        Glibc.close(descriptor)
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func writeAll(_ data: Data) {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return }
+                offset += n
+            }
+        }
+    }
+}

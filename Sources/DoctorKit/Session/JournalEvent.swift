@@ -1,0 +1,161 @@
+import Foundation
+
+/// One line of a session's `journal.jsonl`: everything a note or an escalation is rebuilt from.
+public enum JournalEvent: Sendable, Equatable {
+    /// The session began: who, where, against what.
+    case sessionStart(SessionInfo)
+    /// A step began running.
+    case stepStart(runbook: String, step: String, time: Date)
+    /// A step has its result.
+    case stepResult(runbook: String, result: StepResult)
+    /// A runbook was run (its title and escalation, for the note).
+    case runbookStart(id: String, title: String, escalation: Escalation?, time: Date)
+    /// The operator wrote a note.
+    case note(text: String, time: Date)
+    /// An escalation summary was produced.
+    case escalation(team: Escalation, time: Date)
+    /// The session ended.
+    case sessionEnd(status: Status, exitCode: Int32, time: Date)
+}
+
+/// The environment fingerprint recorded when a session starts.
+public struct SessionInfo: Sendable, Equatable, Codable {
+    /// The session id.
+    public var id: String
+    /// `check`, `demo` or `interactive`.
+    public var mode: String
+    /// When it started.
+    public var startedAt: Date
+    /// The operator's login name.
+    public var operatorName: String
+    /// The host the doctor ran on.
+    public var host: String
+    /// The doctor's version.
+    public var doctorVersion: String
+    /// `API_URL`, when set.
+    public var target: String?
+    /// `live` or `test`, when a Stripe key is set.
+    public var stripeMode: String?
+    /// `RENDER_SERVICE_ID`, when set.
+    public var renderService: String?
+    /// Which variables were set, each shown masked (never a secret).
+    public var variables: [String: String]
+    /// Configuration notices (API base overrides).
+    public var notices: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, mode, host, target, variables, notices
+        case startedAt = "started_at"
+        case operatorName = "operator"
+        case doctorVersion = "doctor_version"
+        case stripeMode = "stripe_mode"
+        case renderService = "render_service"
+    }
+
+    /// A fingerprint of `configuration`, safe to write down.
+    public init(id: String, mode: String, configuration: Configuration, startedAt: Date = Date()) {
+        self.id = id
+        self.mode = mode
+        self.startedAt = startedAt
+        let environment = ProcessInfo.processInfo.environment
+        operatorName = environment["DOCTOR_OPERATOR"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        host = ProcessInfo.processInfo.hostName
+        doctorVersion = DoctorVersion.current
+        target = configuration.value("API_URL")
+        stripeMode = Runner.stripeMode(configuration)
+        renderService = configuration.value("RENDER_SERVICE_ID")
+        var shown: [String: String] = [:]
+        for name in configuration.names {
+            guard let value = configuration.value(name) else { continue }
+            shown[name] = VariableValidators.display(name, value)
+        }
+        variables = shown
+        notices = configuration.notices
+    }
+}
+
+extension JournalEvent: Codable {
+    private enum Kind: String, Codable {
+        case sessionStart = "session_start", stepStart = "step_start", stepResult = "step_result"
+        case runbookStart = "runbook_start", note, escalation, sessionEnd = "session_end"
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case type, session, runbook, step, result, time, text, team, status, title, escalation, id
+        case exitCode = "exit_code"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(Kind.self, forKey: .type) {
+        case .sessionStart: self = .sessionStart(try c.decode(SessionInfo.self, forKey: .session))
+        case .stepStart:
+            self = .stepStart(runbook: try c.decode(String.self, forKey: .runbook),
+                              step: try c.decode(String.self, forKey: .step), time: try c.decode(Date.self, forKey: .time))
+        case .stepResult:
+            self = .stepResult(runbook: try c.decode(String.self, forKey: .runbook),
+                               result: try c.decode(StepResult.self, forKey: .result))
+        case .runbookStart:
+            self = .runbookStart(id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
+                                 escalation: try c.decodeIfPresent(Escalation.self, forKey: .escalation),
+                                 time: try c.decode(Date.self, forKey: .time))
+        case .note: self = .note(text: try c.decode(String.self, forKey: .text), time: try c.decode(Date.self, forKey: .time))
+        case .escalation:
+            self = .escalation(team: try c.decode(Escalation.self, forKey: .team), time: try c.decode(Date.self, forKey: .time))
+        case .sessionEnd:
+            self = .sessionEnd(status: try c.decode(Status.self, forKey: .status),
+                               exitCode: try c.decode(Int32.self, forKey: .exitCode), time: try c.decode(Date.self, forKey: .time))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case let .sessionStart(info):
+            try c.encode(Kind.sessionStart, forKey: .type)
+            try c.encode(info, forKey: .session)
+        case let .stepStart(runbook, step, time):
+            try c.encode(Kind.stepStart, forKey: .type)
+            try c.encode(runbook, forKey: .runbook)
+            try c.encode(step, forKey: .step)
+            try c.encode(time, forKey: .time)
+        case let .stepResult(runbook, result):
+            try c.encode(Kind.stepResult, forKey: .type)
+            try c.encode(runbook, forKey: .runbook)
+            try c.encode(result, forKey: .result)
+        case let .runbookStart(id, title, escalation, time):
+            try c.encode(Kind.runbookStart, forKey: .type)
+            try c.encode(id, forKey: .id)
+            try c.encode(title, forKey: .title)
+            try c.encodeIfPresent(escalation, forKey: .escalation)
+            try c.encode(time, forKey: .time)
+        case let .note(text, time):
+            try c.encode(Kind.note, forKey: .type)
+            try c.encode(text, forKey: .text)
+            try c.encode(time, forKey: .time)
+        case let .escalation(team, time):
+            try c.encode(Kind.escalation, forKey: .type)
+            try c.encode(team, forKey: .team)
+            try c.encode(time, forKey: .time)
+        case let .sessionEnd(status, exitCode, time):
+            try c.encode(Kind.sessionEnd, forKey: .type)
+            try c.encode(status, forKey: .status)
+            try c.encode(exitCode, forKey: .exitCode)
+            try c.encode(time, forKey: .time)
+        }
+    }
+
+    /// The event with every string passed through `redactor`.
+    public func redacted(by redactor: Redactor) -> JournalEvent {
+        switch self {
+        case var .sessionStart(info):
+            info.target = info.target.map(redactor.redact)
+            info.notices = info.notices.map(redactor.redact)
+            info.variables = info.variables.mapValues(redactor.redact)
+            return .sessionStart(info)
+        case let .stepResult(runbook, result): return .stepResult(runbook: runbook, result: redactor.redact(result))
+        case let .note(text, time): return .note(text: redactor.redact(text), time: time)
+        default: return self
+        }
+    }
+}

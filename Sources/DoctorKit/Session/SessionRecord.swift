@@ -1,0 +1,103 @@
+import Foundation
+
+/// A session as rebuilt from its journal: enough for the note, the escalation summaries and listings.
+public struct SessionRecord: Sendable {
+    /// A runbook run in the session, with the latest result of each of its steps.
+    public struct RunbookRun: Sendable {
+        /// The runbook id.
+        public var id: String
+        /// Its title.
+        public var title: String
+        /// The summary it feeds.
+        public var escalation: Escalation?
+        /// Step results in the order they finished (a re-run replaces the earlier result).
+        public var steps: [StepResult]
+        /// The worst status of its steps.
+        public var status: Status { Status.worst(steps.map(\.status)) }
+    }
+
+    /// Who, where, against what.
+    public var info: SessionInfo
+    /// The runbooks run, in the order first run.
+    public var runbooks: [RunbookRun] = []
+    /// Steps that started and never reported (the process was killed or cut off).
+    public var unfinished: [(runbook: String, step: String, since: Date)] = []
+    /// Operator notes in time order.
+    public var notes: [(time: Date, text: String)] = []
+    /// Escalation summaries produced.
+    public var escalations: [(team: Escalation, time: Date)] = []
+    /// When the session ended, if it ended cleanly.
+    public var endedAt: Date?
+    /// The exit code it ended with, if it ended cleanly.
+    public var exitCode: Int32?
+    /// The time of the last event.
+    public var lastEventAt: Date
+
+    /// The worst status of every step.
+    public var status: Status { Status.worst(runbooks.flatMap { $0.steps.map(\.status) }) }
+
+    /// Every step result with its runbook id.
+    public var allSteps: [(runbook: String, step: StepResult)] {
+        runbooks.flatMap { run in run.steps.map { (run.id, $0) } }
+    }
+
+    /// Rebuilds a session from its journal events.
+    public init?(events: [JournalEvent]) {
+        guard case let .sessionStart(info)? = events.first(where: {
+            if case .sessionStart = $0 { return true } else { return false }
+        }) else { return nil }
+        self.info = info
+        lastEventAt = info.startedAt
+        var started: [String: Date] = [:]
+        for event in events {
+            switch event {
+            case .sessionStart: break
+            case let .runbookStart(id, title, escalation, time):
+                if !runbooks.contains(where: { $0.id == id }) {
+                    runbooks.append(RunbookRun(id: id, title: title, escalation: escalation, steps: []))
+                }
+                lastEventAt = max(lastEventAt, time)
+            case let .stepStart(runbook, step, time):
+                started["\(runbook)/\(step)"] = time
+                lastEventAt = max(lastEventAt, time)
+            case let .stepResult(runbook, result):
+                started["\(runbook)/\(result.id)"] = nil
+                if let index = runbooks.firstIndex(where: { $0.id == runbook }) {
+                    runbooks[index].steps.removeAll { $0.id == result.id }
+                    runbooks[index].steps.append(result)
+                } else {
+                    runbooks.append(RunbookRun(id: runbook, title: runbook, escalation: nil, steps: [result]))
+                }
+                lastEventAt = max(lastEventAt, result.startedAt.addingTimeInterval(Double(result.durationMs) / 1000))
+            case let .note(text, time):
+                notes.append((time, text))
+                lastEventAt = max(lastEventAt, time)
+            case let .escalation(team, time):
+                escalations.append((team, time))
+                lastEventAt = max(lastEventAt, time)
+            case let .sessionEnd(_, exitCode, time):
+                endedAt = time
+                self.exitCode = exitCode
+                lastEventAt = max(lastEventAt, time)
+            }
+        }
+        unfinished = started.map { key, since in
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "", since)
+        }.sorted { $0.since < $1.since }
+        notes.sort { $0.time < $1.time }
+    }
+
+    /// The session as a run report, for the renderers.
+    public func report(failOn: FailOn = .warn) -> RunReport {
+        let status = self.status
+        return RunReport(
+            status: status, exitCode: exitCode ?? ExitStatus(worst: status, failOn: failOn).rawValue,
+            session: info.id, startedAt: info.startedAt, finishedAt: endedAt ?? lastEventAt,
+            durationMs: Int(((endedAt ?? lastEventAt).timeIntervalSince(info.startedAt) * 1000).rounded()),
+            target: info.target, stripeMode: info.stripeMode, notices: info.notices,
+            runbooks: runbooks.map {
+                RunbookReport(id: $0.id, title: $0.title, status: $0.status, escalation: $0.escalation, steps: $0.steps)
+            })
+    }
+}

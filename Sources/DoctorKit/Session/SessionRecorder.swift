@@ -1,0 +1,71 @@
+import Foundation
+
+/// Records one session: its folder, its journal, and its incident note when it ends.
+///
+/// Every sink is redacted by the journal; the note is rebuilt from the journal, so what
+/// `doctor note ID` prints later is exactly what the session wrote.
+public final class SessionRecorder: Sendable {
+    /// The session id.
+    public let id: String
+    /// Where the session lives.
+    public let store: SessionStore
+    private let journal: Journal
+
+    /// How many sessions are kept by default (`DOCTOR_KEEP_SESSIONS` overrides).
+    public static let defaultKeep = 100
+
+    /// Starts recording a session: creates its folder (0700) and journal (0600), records the start
+    /// and prunes the oldest sessions beyond `keep`.
+    public init(id: String = makeSessionID(), mode: String, configuration: Configuration,
+                store: SessionStore = SessionStore(), keep: Int = SessionRecorder.defaultKeep) throws(SessionError) {
+        self.id = id
+        self.store = store
+        _ = try store.create(id: id)
+        journal = try Journal(path: store.journalPath(of: id), redactor: Redactor(configuration))
+        journal.append(.sessionStart(SessionInfo(id: id, mode: mode, configuration: configuration)))
+        store.prune(keep: max(1, keep))
+    }
+
+    /// Records that runbooks are about to run (their titles and escalations, for the note).
+    public func runbooksStarting(_ runbooks: [Runbook]) {
+        for runbook in runbooks {
+            journal.append(.runbookStart(id: runbook.id, title: runbook.title, escalation: runbook.escalation, time: Date()))
+        }
+    }
+
+    /// Records a step starting or finishing; never blocks on the disk.
+    public func record(_ event: StepEvent) {
+        switch event {
+        case let .started(runbook, step): journal.append(.stepStart(runbook: runbook, step: step, time: Date()))
+        case let .finished(runbook, result): journal.append(.stepResult(runbook: runbook, result: result))
+        }
+    }
+
+    /// Records an operator note.
+    public func note(_ text: String) { journal.append(.note(text: text, time: Date())) }
+
+    /// Records that an escalation summary was produced.
+    public func escalation(_ team: Escalation) { journal.append(.escalation(team: team, time: Date())) }
+
+    /// Waits until every event so far is on disk (call before showing a result to a person).
+    public func sync() { journal.sync() }
+
+    /// Ends the session: records the end, closes the journal and writes the incident note.
+    ///
+    /// - Returns: the note's path in the session folder.
+    @discardableResult
+    public func finish(status: Status, exitCode: Int32) throws(SessionError) -> String {
+        journal.append(.sessionEnd(status: status, exitCode: exitCode, time: Date()))
+        journal.close()
+        let record = try store.load(id)
+        let path = store.notePath(of: id)
+        try SessionStore.writeFile(IncidentNote.render(record), to: path)
+        return path
+    }
+
+    /// The session so far, rebuilt from the journal.
+    public func current() throws(SessionError) -> SessionRecord {
+        journal.sync()
+        return try store.load(id)
+    }
+}

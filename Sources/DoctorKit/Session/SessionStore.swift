@@ -1,0 +1,114 @@
+import Foundation
+
+/// Where sessions live (`$XDG_STATE_HOME/doctor/sessions`, folders 0700, files 0600) and how they
+/// are listed, read and pruned.
+public struct SessionStore: Sendable {
+    /// The sessions folder.
+    public let root: String
+    /// The doctor's state folder (sessions and history live under it).
+    public let stateDirectory: String
+
+    /// The store of the current user, from `XDG_STATE_HOME` or `~/.local/state`.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let base: String
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            base = state
+        } else {
+            base = (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+        }
+        stateDirectory = base + "/doctor"
+        root = stateDirectory + "/sessions"
+    }
+
+    /// A store rooted at `root` (tests).
+    public init(root: String) {
+        self.root = root
+        stateDirectory = (root as NSString).deletingLastPathComponent
+    }
+
+    /// The folder of session `id`.
+    public func directory(of id: String) -> String { root + "/" + id }
+
+    /// The journal of session `id`.
+    public func journalPath(of id: String) -> String { directory(of: id) + "/journal.jsonl" }
+
+    /// The incident note of session `id`.
+    public func notePath(of id: String) -> String { directory(of: id) + "/note.md" }
+
+    /// Creates the folder of a new session (and any missing parent) with mode 0700.
+    public func create(id: String) throws(SessionError) -> String {
+        let path = directory(of: id)
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw .cannotCreate(path: current, reason: String(cString: strerror(errno)))
+            }
+        }
+        chmod(path, 0o700)
+        chmod(root, 0o700)
+        return path
+    }
+
+    /// Writes `text` to `path` atomically with mode 0600.
+    public static func writeFile(_ text: String, to path: String) throws(SessionError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                unlink(temporary)
+                throw .cannotCreate(path: path, reason: reason)
+            }
+            offset += n
+        }
+        fsync(fd)
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .cannotCreate(path: path, reason: reason)
+        }
+    }
+
+    /// The events of a journal; a half-written last line (a killed process) is skipped.
+    public static func readJournal(_ path: String) -> [JournalEvent] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let decoder = JournalCoding.decoder()
+        return data.split(separator: 0x0A).compactMap { try? decoder.decode(JournalEvent.self, from: Data($0)) }
+    }
+
+    /// Session `id` rebuilt from its journal.
+    public func load(_ id: String) throws(SessionError) -> SessionRecord {
+        let path = journalPath(of: id)
+        guard FileManager.default.fileExists(atPath: path) else { throw .notFound(id) }
+        guard let record = SessionRecord(events: Self.readJournal(path)) else { throw .unreadable(path: path) }
+        return record
+    }
+
+    /// Every session id, oldest first (ids start with their UTC time).
+    public func ids() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { FileManager.default.fileExists(atPath: journalPath(of: $0)) }.sorted()
+    }
+
+    /// Every readable session, newest first.
+    public func list() -> [SessionRecord] {
+        ids().reversed().compactMap { try? load($0) }
+    }
+
+    /// Deletes the oldest sessions beyond `keep`.
+    public func prune(keep: Int) {
+        let all = ids()
+        guard all.count > keep else { return }
+        for id in all.prefix(all.count - keep) {
+            try? FileManager.default.removeItem(atPath: directory(of: id))
+        }
+    }
+}
