@@ -55,7 +55,7 @@ private let sample = """
         with: { required: [API_URL, STRIPE_SECRET_KEY], recommended: [SENTRY_DSN] }
       - id: secret-match
         title: The deployed service holds our webhook secret
-        check: webhook-secret
+        check: custom-kind
         with: { mode: probe }
         needs: [api-health, env]
         thresholds: { warn: 70%, fail: 90 }

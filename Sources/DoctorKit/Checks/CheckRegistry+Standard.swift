@@ -3,5 +3,9 @@ extension CheckRegistry {
     public static let standard = CheckRegistry(kinds: [
         HTTPCheck.self,
         EnvCheck.self,
+        WebhookSecretCheck.self,
+        StripeAPICheck.self,
+        StripeEndpointCheck.self,
+        StripeDeliveriesCheck.self,
     ])
 }

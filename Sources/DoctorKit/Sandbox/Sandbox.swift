@@ -21,7 +21,8 @@ public final class Sandbox: @unchecked Sendable {
         self.secrets = secrets
         api = SandboxAPI(
             fault: fault,
-            deployedWebhookSecret: fault == .wrongSecret ? SandboxSecrets.webhookSecret() : secrets.webhookSecret)
+            deployedWebhookSecret: fault == .wrongSecret ? SandboxSecrets.webhookSecret() : secrets.webhookSecret,
+            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey))
     }
 
     deinit { stop() }
@@ -32,8 +33,10 @@ public final class Sandbox: @unchecked Sendable {
         defer { lock.unlock() }
         guard server == nil else { return }
         let api = self.api
-        server = try HTTPServer(port: 0) { api.handle($0) }
+        let server = try HTTPServer(port: 0) { api.handle($0) }
+        self.server = server
         api.markStarted()
+        api.stripe.start(apiURL: "http://127.0.0.1:\(server.port)")
     }
 
     /// Stops listening and drops every open connection, hung ones included.
@@ -65,6 +68,7 @@ public final class Sandbox: @unchecked Sendable {
             "API_URL": "http://127.0.0.1:\(port)",
             "STRIPE_SECRET_KEY": secrets.stripeKey,
             "STRIPE_WEBHOOK_SECRET": secrets.webhookSecret,
+            "STRIPE_API_BASE": "http://127.0.0.1:\(port)",
             "DATABASE_URL": "postgresql://payments:\(secrets.databasePassword)@127.0.0.1:\(secrets.databasePort)"
                 + "/payments?schema=public&connection_limit=5",
             "SENTRY_DSN": "http://\(secrets.sentryKey)@127.0.0.1:\(port)/1",
@@ -113,14 +117,16 @@ private final class SandboxAPI: @unchecked Sendable {
 
     let fault: SandboxFault?
     let deployedWebhookSecret: String
+    let stripe: SandboxStripeAPI
     private let lock = NSLock()
     private var startedAt = Date()
     private var windowStart: Date?
     private var windowCount = 0
 
-    init(fault: SandboxFault?, deployedWebhookSecret: String) {
+    init(fault: SandboxFault?, deployedWebhookSecret: String, stripe: SandboxStripeAPI) {
         self.fault = fault
         self.deployedWebhookSecret = deployedWebhookSecret
+        self.stripe = stripe
     }
 
     func markStarted() {
@@ -132,7 +138,7 @@ private final class SandboxAPI: @unchecked Sendable {
     }
 
     func handle(_ request: ServerRequest) -> ServerResponse {
-        if request.path == "/v1" || request.path.hasPrefix("/v1/") { return stripeAPI(request) }
+        if request.path == "/v1" || request.path.hasPrefix("/v1/") { return stripe.handle(request) }
         if request.path.hasPrefix("/render/v1/") { return renderAPI(request) }
         return paymentAPI(request)
     }
@@ -223,13 +229,7 @@ private final class SandboxAPI: @unchecked Sendable {
         ]
     }
 
-    // MARK: - Reserved for the Stripe and Render API stand-ins
-
-    private func stripeAPI(_ request: ServerRequest) -> ServerResponse {
-        let message = "Unrecognized request URL (\(request.method): \(request.path)). "
-            + "Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
-        return .json(404, #"{"error":{"message":"\#(jsonEscaped(message))","type":"invalid_request_error"}}"#)
-    }
+    // MARK: - Reserved for the Render API stand-in (the Stripe one is SandboxStripeAPI)
 
     private func renderAPI(_ request: ServerRequest) -> ServerResponse {
         .json(404, #"{"id":"not-found","message":"not found"}"#)

@@ -17,6 +17,16 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case noVerification = "no-verification"
     /// Every request is refused with 429 and `Retry-After: 60`.
     case rateLimited = "rate-limited"
+    /// Stripe has no webhook endpoint at the payment API's URL.
+    case endpointMissing = "endpoint-missing"
+    /// Stripe's endpoint for the payment API is disabled.
+    case endpointDisabled = "endpoint-disabled"
+    /// Stripe's endpoint points at another path on the payment API's host.
+    case wrongPath = "wrong-path"
+    /// Stripe's recent events are still pending delivery to the endpoint.
+    case deliveriesFailing = "deliveries-failing"
+    /// The Stripe API answers every request with 429.
+    case stripeRateLimited = "stripe-rate-limited"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -37,6 +47,11 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .webhookMissing: "the webhook route is not mounted (404 Cannot POST /api/webhooks/stripe)"
         case .noVerification: "the webhook endpoint accepts any request without verifying signatures"
         case .rateLimited: "every request is refused with 429 and Retry-After: 60"
+        case .endpointMissing: "Stripe has no webhook endpoint at API_URL/api/webhooks/stripe"
+        case .endpointDisabled: "Stripe's webhook endpoint for the API is disabled"
+        case .wrongPath: "Stripe's webhook endpoint points at /api/webhook instead of /api/webhooks/stripe"
+        case .deliveriesFailing: "6 of the last 8 Stripe events are still pending delivery"
+        case .stripeRateLimited: "the Stripe API answers every request with 429 (rate_limit)"
         }
     }
 }

@@ -1,0 +1,170 @@
+import Foundation
+
+extension WebhookSecretCheck {
+    /// The live probe: a wrongly signed control request, then a synthetic event signed with the
+    /// local secret, both POSTed to the deployed webhook endpoint.
+    struct Probe: Check {
+        let url: Template
+        let warn: Duration
+        let fail: Duration
+        let timeout: Duration
+
+        func run(in context: CheckContext) async -> CheckOutcome {
+            if context.readOnly {
+                return CheckOutcome(.skip, "skipped under --read-only: the live probe POSTs a signed test event to the service")
+            }
+            let target: String
+            switch url.expand(context.configuration) {
+            case let .success(text): target = text
+            case let .failure(missing):
+                return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            }
+            let secret: String
+            switch WebhookSecretCheck.secret(context) {
+            case let .success(value): secret = value
+            case let .failure(box): return box.outcome
+            }
+            var evidence = Evidence()
+            evidence["url"] = .string(target)
+            let now = Int(Date().timeIntervalSince1970)
+            let event = Self.syntheticEvent(created: now)
+            evidence["event_id"] = .string(event.id)
+            evidence["event_type"] = .string("doctor.probe")
+
+            // The control: correctly formed, signed with a random key. A 2xx means nothing is verified.
+            let wrongKey = "whsec_doctor_control_" + UUID().uuidString
+            let control: HTTPResponse
+            switch await post(event.body, header: StripeSignature.header(secret: wrongKey, timestamp: now, payload: event.body), to: target, context: context) {
+            case let .success(response): control = response
+            case let .failure(error): return Self.outcome(for: error, evidence: evidence)
+            }
+            evidence["control_status"] = .int(control.status)
+            evidence["control_response"] = .string(Self.responseLine(control))
+            if (200...299).contains(control.status) {
+                return CheckOutcome(
+                    .fail, "the endpoint accepted an event with a wrong signature (HTTP \(control.status)): it does not verify Stripe signatures",
+                    evidence: evidence,
+                    hint: "Security: anyone can post fake payment events to the service. Verify every request with stripe.webhooks.constructEvent(rawBody, req.headers['stripe-signature'], STRIPE_WEBHOOK_SECRET) on the raw body, and answer 400 when it throws.")
+            }
+            if let early = Self.routeProblem(control, target: target, evidence: evidence) { return early }
+
+            let signed: HTTPResponse
+            switch await post(event.body, header: StripeSignature.header(secret: secret, timestamp: now, payload: event.body), to: target, context: context) {
+            case let .success(response): signed = response
+            case let .failure(error): return Self.outcome(for: error, evidence: evidence)
+            }
+            evidence["status"] = .int(signed.status)
+            evidence["response"] = .string(Self.responseLine(signed))
+            evidence["timings"] = signed.timings.json
+            let roundTrip = signed.timings.total
+            if (200...299).contains(signed.status) {
+                let summary = "the service accepted an event signed with STRIPE_WEBHOOK_SECRET (HTTP \(signed.status) in \(roundTrip.short)): the secrets match"
+                if roundTrip >= fail {
+                    return CheckOutcome(.fail, "\(summary), but over the \(fail.short) critical threshold", evidence: evidence,
+                                        hint: "Stripe times a delivery out and retries it: acknowledge with 2xx first and process the event asynchronously (the guide wants under 1 s).")
+                }
+                if roundTrip >= warn {
+                    return CheckOutcome(.warn, "\(summary), but over the \(warn.short) healthy threshold", evidence: evidence,
+                                        hint: "Webhook processing should take under 1 s: look for N+1 queries in the handler and acknowledge before slow work.")
+                }
+                return CheckOutcome(.pass, summary, evidence: evidence)
+            }
+            if signed.status == 400 {
+                if signed.text.lowercased().contains("signature") {
+                    return CheckOutcome(
+                        .fail, "the service rejected an event signed with STRIPE_WEBHOOK_SECRET: \(Self.responseLine(signed))",
+                        evidence: evidence, hint: WebhookSecretCheck.mismatchHint)
+                }
+                return CheckOutcome(
+                    .warn, "HTTP 400 without a signature error for a correctly signed event: the secret probably matches, but the handler refused the doctor's event",
+                    evidence: evidence,
+                    hint: "Check the handler's answer for unknown event types: it should acknowledge (2xx) events it does not handle, or Stripe retries them for days.")
+            }
+            if let problem = Self.routeProblem(signed, target: target, evidence: evidence) { return problem }
+            return CheckOutcome(.fail, "HTTP \(signed.status) to a correctly signed event: \(Self.responseLine(signed))", evidence: evidence)
+        }
+
+        private func post(_ body: [UInt8], header: String, to url: String, context: CheckContext) async -> Result<HTTPResponse, HTTPError> {
+            let limit = min(timeout, context.remaining)
+            let request = HTTPRequest(
+                method: "POST", url: url,
+                headers: [("Content-Type", "application/json; charset=utf-8"), ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) doctor")],
+                body: Data(body), timeout: limit, maxRedirects: 0, credentialHeaders: [("Stripe-Signature", header)])
+            do {
+                return .success(try await context.http.perform(request))
+            } catch {
+                return .failure(error)
+            }
+        }
+
+        /// A 404, 405, 429, 5xx or redirect: the route is not there or the service is failing.
+        static func routeProblem(_ response: HTTPResponse, target: String, evidence: Evidence) -> CheckOutcome? {
+            var evidence = evidence
+            evidence["status"] = .int(response.status)
+            evidence["response"] = .string(responseLine(response))
+            switch response.status {
+            case 404, 405:
+                return CheckOutcome(
+                    .fail, "HTTP \(response.status) at \(target): the webhook route is not there", evidence: evidence,
+                    hint: "The service does not mount the webhook at /api/webhooks/stripe: fix the route (or the URL registered in Stripe must match where it is mounted).")
+            case 300...399:
+                return CheckOutcome(
+                    .fail, "HTTP \(response.status) redirect at \(target)", evidence: evidence,
+                    hint: "Stripe does not follow redirects: register the final URL (often https instead of http, or without a trailing slash) in Stripe Dashboard → Developers → Webhooks.")
+            case 429:
+                return CheckOutcome(
+                    .fail, "HTTP 429 at \(target): the service's rate limit refused the probe", evidence: evidence,
+                    hint: "The service's own rate limit (100 requests per 60 s) also refuses Stripe's deliveries: raise it for the webhook route or exempt it.")
+            case 500...599:
+                return CheckOutcome(
+                    .fail, "HTTP \(response.status) at \(target): \(responseLine(response))", evidence: evidence,
+                    hint: "The webhook handler fails before or while verifying: read the Render logs and Sentry at this time.")
+            default:
+                return nil
+            }
+        }
+
+        static func outcome(for error: HTTPError, evidence: Evidence) -> CheckOutcome {
+            var evidence = evidence
+            evidence["error"] = .string(error.localizedDescription)
+            if error == .cancelled { return CheckOutcome(.unknown, "cancelled", evidence: evidence) }
+            return CheckOutcome(.fail, error.localizedDescription, evidence: evidence,
+                                hint: "The webhook endpoint did not answer: check that the API is up (api-health) and the Render logs.")
+        }
+
+        /// `HTTP 400 Webhook Error: No signatures found…`: the status and the body's first line.
+        static func responseLine(_ response: HTTPResponse) -> String {
+            let first = response.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let clipped = first.count > 200 ? String(first.prefix(200)) + "…" : first
+            return clipped.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(clipped)"
+        }
+
+        /// A harmless event that says where it comes from: the service records it like any other,
+        /// so its id and type make it unmistakably the doctor's.
+        static func syntheticEvent(created: Int) -> (id: String, body: [UInt8]) {
+            let id = "evt_doctor_probe_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
+            let json = """
+                {
+                  "id": "\(id)",
+                  "object": "event",
+                  "api_version": null,
+                  "created": \(created),
+                  "data": {
+                    "object": {
+                      "object": "doctor_probe",
+                      "description": "Synthetic event sent by doctor to check STRIPE_WEBHOOK_SECRET; not from Stripe, safe to ignore."
+                    }
+                  },
+                  "livemode": false,
+                  "pending_webhooks": 0,
+                  "request": {
+                    "id": null,
+                    "idempotency_key": null
+                  },
+                  "type": "doctor.probe"
+                }
+                """
+            return (String(id), Array(json.utf8))
+        }
+    }
+}
