@@ -14,7 +14,9 @@ struct DoctorProcess {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The built binary: `DOCTOR_BINARY` when set (builds in another scratch path), else `.build`'s.
     static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["DOCTOR_BINARY"], !path.isEmpty { return path }
         for folder in [".build/debug", ".build/x86_64-unknown-linux-gnu/debug"] {
             let path = packageRoot.appendingPathComponent(folder).appendingPathComponent("doctor").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
