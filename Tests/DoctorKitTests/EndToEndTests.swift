@@ -24,8 +24,10 @@ struct DoctorProcess {
         return packageRoot.appendingPathComponent(".build/debug/doctor").path
     }
 
-    /// Runs doctor with only the given variables (plus PATH and HOME), in a scratch directory.
-    static func run(_ arguments: [String], environment: [String: String] = [:], shell: String? = nil) throws -> Output {
+    /// Runs doctor with only the given variables (plus PATH and HOME), in a scratch directory; `stdin`
+    /// is fed to its standard input (else it reads /dev/null).
+    static func run(_ arguments: [String], environment: [String: String] = [:], shell: String? = nil,
+                    stdin: String? = nil) throws -> Output {
         let process = Process()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -44,10 +46,18 @@ struct DoctorProcess {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         let clock = ContinuousClock()
         let start = clock.now
         try process.run()
+        if let input, let stdin {
+            // From another thread: a long script must not block on a full pipe while output piles up.
+            DispatchQueue.global().async {
+                input.fileHandleForWriting.write(Data(stdin.utf8))
+                try? input.fileHandleForWriting.close()
+            }
+        }
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
