@@ -9,49 +9,100 @@ struct CheckRun {
     var selection: String
     /// Printed before the report (e.g. where the sandbox listens).
     var preamble: [String] = []
+    /// How the session is recorded: `check` or `demo`.
+    var mode = "check"
+    /// Print the report (false when another command only needs the session recorded).
+    var printReport = true
+    /// Which runbooks to run when `selection` is empty: those feeding this escalation.
+    var feeding: Escalation?
+
+    /// How many sessions to keep (`DOCTOR_KEEP_SESSIONS`).
+    var keepSessions: Int {
+        ProcessInfo.processInfo.environment["DOCTOR_KEEP_SESSIONS"].flatMap(Int.init) ?? SessionRecorder.defaultKeep
+    }
 
     /// Loads, runs and prints; returns the process exit code.
-    func execute() async -> Int32 {
+    func execute() async -> Int32 { await run().exitCode }
+
+    /// Loads, runs and prints; returns the process exit code and the recorded session, if any.
+    func run() async -> (exitCode: Int32, session: String?) {
         let console = Console(redactor: Redactor(configuration))
         guard let directory = options.runbookDirectory else {
             console.error("no runbooks found: pass --runbooks DIR or set DOCTOR_RUNBOOKS")
-            return ExitStatus.unknown.rawValue
+            return (ExitStatus.unknown.rawValue, nil)
         }
         let loader = RunbookLoader(registry: .standard)
         let (runbooks, errors) = loader.loadDirectory(directory)
         if !errors.isEmpty {
             for error in errors { console.error(error.description) }
             console.error("\(errors.count) invalid runbook file\(errors.count == 1 ? "" : "s") in \(directory): fix them or run `doctor lint \(directory)`")
-            return ExitStatus.unknown.rawValue
+            return (ExitStatus.unknown.rawValue, nil)
         }
         let selected: [Runbook]
-        switch RunbookSelection.select(selection, from: runbooks) {
+        let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection
+        switch RunbookSelection.select(chosen, from: runbooks) {
         case let .success(list): selected = list
         case let .failure(failure):
             console.error("\(failure); known: \(runbooks.map(\.id).joined(separator: ", "))")
-            return ExitStatus.usage.rawValue
+            return (ExitStatus.usage.rawValue, nil)
         }
         guard !selected.isEmpty else {
             console.error("no runbooks in \(directory)")
-            return ExitStatus.unknown.rawValue
+            return (ExitStatus.unknown.rawValue, nil)
         }
         if configuration.value("API_URL") == nil {
             console.error("API_URL is not set: set it to the API's base URL (e.g. https://NAME.onrender.com) in the environment or .env; `doctor demo` tries the built-in sandbox")
         }
 
+        // A session that cannot be recorded (read-only home, full disk) must not stop the diagnosis.
+        let recorder: SessionRecorder?
+        do {
+            recorder = try SessionRecorder(mode: mode, configuration: configuration, keep: keepSessions)
+        } catch {
+            recorder = nil
+            console.error("session not recorded: \(error.localizedDescription)")
+        }
+        recorder?.runbooksStarting(selected)
+
         let http = HTTPClient()
         defer { http.close() }
         let runner = Runner(configuration: configuration, http: http, options: options.runOptions)
-        let report = await runner.run(selected)
-        let safe = console.redactor!.redact(report)
-        switch options.format {
-        case .json:
-            console.out(JSONRenderer.render(safe))
-        case .text:
-            let renderer = TextRenderer(style: TextStyle(color: wantsColor(noColor: options.noColor), verbose: options.verbose))
-            for line in preamble { console.out(line) }
-            console.out(renderer.render(safe), terminator: "")
+        var report = await runner.run(selected, session: recorder?.id ?? makeSessionID()) { event in
+            recorder?.record(event)
         }
-        return report.exitCode
+        if let recorder {
+            do {
+                let path = try recorder.finish(status: report.status, exitCode: report.exitCode)
+                report.notePath = path
+                if let copy = options.note {
+                    try SessionStore.writeFile(String(contentsOfFile: path, encoding: .utf8), to: copy)
+                }
+            } catch {
+                console.error("incident note not written: \(error.localizedDescription)")
+            }
+        }
+        let safe = console.redactor!.redact(report)
+        let rendered: String
+        switch options.format {
+        case .json: rendered = JSONRenderer.render(safe) + "\n"
+        case .junit: rendered = JUnitRenderer.render(safe)
+        case .prometheus: rendered = PrometheusRenderer.render(safe)
+        case .text:
+            let renderer = TextRenderer(style: TextStyle(color: options.output == nil && wantsColor(noColor: options.noColor), verbose: options.verbose))
+            rendered = preamble.map { $0 + "\n" }.joined() + renderer.render(safe)
+                + (safe.notePath.map { "Incident note: \($0)\n" } ?? "")
+        }
+        guard printReport else { return (report.exitCode, recorder?.id) }
+        if let output = options.output {
+            do {
+                try SessionStore.writeFile(console.redactor!.redact(rendered), to: output)
+            } catch {
+                console.error("cannot write the report: \(error.localizedDescription)")
+                return (ExitStatus.unknown.rawValue, nil)
+            }
+        } else {
+            console.out(rendered, terminator: "")
+        }
+        return (report.exitCode, recorder?.id)
     }
 }

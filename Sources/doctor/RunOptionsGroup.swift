@@ -4,7 +4,7 @@ import Foundation
 
 /// Output formats of a run.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, junit, prometheus
 }
 
 /// Options shared by every command that runs runbooks.
@@ -15,8 +15,14 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("Read variables from this file (default: ./.env when present); the environment wins.", valueName: "path"))
     var envFile: String?
 
-    @Option(name: .long, help: "Output format: text or json.")
+    @Option(name: .long, help: "Output format: text, json, junit (one test case per step) or prometheus (a node_exporter textfile).")
     var format: OutputFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .long, help: ArgumentHelp("Also write the incident note (Markdown) here; it is always written in the session folder.", valueName: "path"))
+    var note: String?
 
     @Option(name: .long, help: ArgumentHelp("Deadline for the whole run, e.g. 30s or 2m.", valueName: "duration"))
     var timeout: String = "60s"

@@ -28,7 +28,7 @@ struct RunbooksCommand: ParsableCommand {
         switch format {
         case .json:
             console.out(JSONRenderer.render(encodable: found))
-        case .text:
+        case .text, .junit, .prometheus:
             console.out("Runbooks in \(directory):")
             let width = found.map(\.id.count).max() ?? 0
             for runbook in found {

@@ -45,9 +45,12 @@ public struct RunReport: Sendable, Encodable {
     public var notices: [String]
     /// Each runbook's results.
     public var runbooks: [RunbookReport]
+    /// Where the session's incident note was written, once it was.
+    public var notePath: String?
 
     enum CodingKeys: String, CodingKey {
         case status, session, target, notices, runbooks
+        case notePath = "note"
         case exitCode = "exit_code"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

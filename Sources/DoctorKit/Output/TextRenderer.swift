@@ -80,7 +80,8 @@ public struct TextRenderer: Sendable {
         ms < 1000 ? "\(ms)ms" : String(format: "%.1fs", Double(ms) / 1000)
     }
 
-    static func utc(_ date: Date) -> String {
+    /// `date` as `yyyy-MM-dd HH:mm:ss UTC`.
+    public static func utc(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -8,8 +8,8 @@ public enum JournalEvent: Sendable, Equatable {
     case stepStart(runbook: String, step: String, time: Date)
     /// A step has its result.
     case stepResult(runbook: String, result: StepResult)
-    /// A runbook was run (its title and escalation, for the note).
-    case runbookStart(id: String, title: String, escalation: Escalation?, time: Date)
+    /// A runbook was run (its title, escalation and step order, for the note).
+    case runbookStart(id: String, title: String, escalation: Escalation?, steps: [String], time: Date)
     /// The operator wrote a note.
     case note(text: String, time: Date)
     /// An escalation summary was produced.
@@ -58,7 +58,8 @@ public struct SessionInfo: Sendable, Equatable, Codable {
         self.mode = mode
         self.startedAt = startedAt
         let environment = ProcessInfo.processInfo.environment
-        operatorName = environment["DOCTOR_OPERATOR"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        operatorName = environment["DOCTOR_OPERATOR"] ?? environment["USER"] ?? environment["LOGNAME"]
+            ?? getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "unknown"
         host = ProcessInfo.processInfo.hostName
         doctorVersion = DoctorVersion.current
         target = configuration.value("API_URL")
@@ -81,7 +82,7 @@ extension JournalEvent: Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case type, session, runbook, step, result, time, text, team, status, title, escalation, id
+        case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id
         case exitCode = "exit_code"
     }
 
@@ -98,6 +99,7 @@ extension JournalEvent: Codable {
         case .runbookStart:
             self = .runbookStart(id: try c.decode(String.self, forKey: .id), title: try c.decode(String.self, forKey: .title),
                                  escalation: try c.decodeIfPresent(Escalation.self, forKey: .escalation),
+                                 steps: try c.decodeIfPresent([String].self, forKey: .steps) ?? [],
                                  time: try c.decode(Date.self, forKey: .time))
         case .note: self = .note(text: try c.decode(String.self, forKey: .text), time: try c.decode(Date.self, forKey: .time))
         case .escalation:
@@ -123,11 +125,12 @@ extension JournalEvent: Codable {
             try c.encode(Kind.stepResult, forKey: .type)
             try c.encode(runbook, forKey: .runbook)
             try c.encode(result, forKey: .result)
-        case let .runbookStart(id, title, escalation, time):
+        case let .runbookStart(id, title, escalation, steps, time):
             try c.encode(Kind.runbookStart, forKey: .type)
             try c.encode(id, forKey: .id)
             try c.encode(title, forKey: .title)
             try c.encodeIfPresent(escalation, forKey: .escalation)
+            try c.encode(steps, forKey: .steps)
             try c.encode(time, forKey: .time)
         case let .note(text, time):
             try c.encode(Kind.note, forKey: .type)

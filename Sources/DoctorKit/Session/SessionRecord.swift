@@ -10,8 +10,10 @@ public struct SessionRecord: Sendable {
         public var title: String
         /// The summary it feeds.
         public var escalation: Escalation?
-        /// Step results in the order they finished (a re-run replaces the earlier result).
+        /// Step results in the runbook's order (a re-run replaces the earlier result).
         public var steps: [StepResult]
+        /// The runbook's step ids in its own order, when recorded.
+        var order: [String] = []
         /// The worst status of its steps.
         public var status: Status { Status.worst(steps.map(\.status)) }
     }
@@ -52,9 +54,9 @@ public struct SessionRecord: Sendable {
         for event in events {
             switch event {
             case .sessionStart: break
-            case let .runbookStart(id, title, escalation, time):
+            case let .runbookStart(id, title, escalation, order, time):
                 if !runbooks.contains(where: { $0.id == id }) {
-                    runbooks.append(RunbookRun(id: id, title: title, escalation: escalation, steps: []))
+                    runbooks.append(RunbookRun(id: id, title: title, escalation: escalation, steps: [], order: order))
                 }
                 lastEventAt = max(lastEventAt, time)
             case let .stepStart(runbook, step, time):
@@ -65,6 +67,8 @@ public struct SessionRecord: Sendable {
                 if let index = runbooks.firstIndex(where: { $0.id == runbook }) {
                     runbooks[index].steps.removeAll { $0.id == result.id }
                     runbooks[index].steps.append(result)
+                    let order = runbooks[index].order
+                    runbooks[index].steps.sort { (order.firstIndex(of: $0.id) ?? .max) < (order.firstIndex(of: $1.id) ?? .max) }
                 } else {
                     runbooks.append(RunbookRun(id: runbook, title: runbook, escalation: nil, steps: [result]))
                 }

@@ -29,7 +29,8 @@ public final class SessionRecorder: Sendable {
     /// Records that runbooks are about to run (their titles and escalations, for the note).
     public func runbooksStarting(_ runbooks: [Runbook]) {
         for runbook in runbooks {
-            journal.append(.runbookStart(id: runbook.id, title: runbook.title, escalation: runbook.escalation, time: Date()))
+            journal.append(.runbookStart(id: runbook.id, title: runbook.title, escalation: runbook.escalation,
+                                         steps: runbook.steps.map(\.id), time: Date()))
         }
     }
 

@@ -103,6 +103,13 @@ public struct SessionStore: Sendable {
         ids().reversed().compactMap { try? load($0) }
     }
 
+    /// Appends one event to an existing session's journal (e.g. an escalation produced later).
+    public func appendEvent(_ event: JournalEvent, to id: String) {
+        guard let journal = try? Journal(path: journalPath(of: id), redactor: Redactor(Configuration())) else { return }
+        journal.append(event)
+        journal.close()
+    }
+
     /// Deletes the oldest sessions beyond `keep`.
     public func prune(keep: Int) {
         let all = ids()

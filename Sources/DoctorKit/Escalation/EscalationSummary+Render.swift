@@ -1,0 +1,94 @@
+import Foundation
+
+extension EscalationSummary {
+    /// The Render support summary: service and deploys, health results, error-log excerpts, resource
+    /// figures, and the guide's three Render criteria.
+    public static func render(_ record: SessionRecord) -> EscalationSummary {
+        let facts = SessionFacts(record: record)
+        let health = record.allSteps.filter {
+            $0.step.kind == "http" && ($0.step.evidence["url"]?.text.hasSuffix("/api/health") ?? false)
+        }
+        var seen: Set<String> = []
+        let healthLines = health.compactMap { runbook, step -> String? in
+            seen.insert(step.id).inserted ? "\(step.status.symbol) \(step.summary) at \(TextRenderer.utc(step.startedAt))" : nil
+        }
+        let fields: [Field] = [
+            Field(label: "Render service", value: record.info.renderService, source: nil),
+            Field(label: "Service URL", value: record.info.target, source: nil),
+            facts.field("Latest deploy", "deploy_id", kinds: ["render-deploys"]),
+            facts.field("Deploy statuses", "deploys", kinds: ["render-deploys"]),
+            Field(label: "Health check results", value: healthLines.isEmpty ? nil : healthLines.joined(separator: "; "), source: nil),
+            facts.field("Error-log excerpts", "excerpts", kinds: ["render-logs", "log-scan"]),
+            facts.field("Memory", "memory_mb", kinds: ["render-metrics"]),
+            facts.field("CPU", "cpu", kinds: ["render-metrics"]),
+        ]
+        let deploySteps = facts.steps(kind: "render-deploys")
+        let deploys = Criterion(
+            text: "Deployment fails repeatedly",
+            met: deploySteps.first.map { $0.step.status == .fail },
+            evidence: deploySteps.first.map { $0.step.summary } ?? "no Render deploy history in this session (needs RENDER_API_KEY and RENDER_SERVICE_ID and a Render deploys step)")
+        let failingHealth = health.filter { $0.step.status == .fail }
+        let crashes = Criterion(
+            text: "API crashes on startup",
+            met: health.isEmpty ? nil : (failingHealth.isEmpty ? false : nil),
+            evidence: health.isEmpty ? "the health check did not run"
+                : failingHealth.isEmpty ? "the health check answered: \(health[0].step.summary)"
+                : "the health check fails (\(failingHealth[0].step.summary)); whether it crashes on startup needs the Render deploy logs")
+        let metricSteps = facts.steps(kind: "render-metrics")
+        let resources = Criterion(
+            text: "Memory/CPU spikes beyond expectations",
+            met: metricSteps.first.map { $0.step.status == .fail },
+            evidence: metricSteps.first.map { $0.step.summary } ?? "no Render memory/CPU figures in this session")
+        let criteria = [deploys, crashes, resources]
+        let escalate = criteria.contains { $0.met == true }
+        let verdict: String
+        if escalate {
+            verdict = "Escalate to Render: " + criteria.filter { $0.met == true }.map(\.text).joined(separator: "; ") + "."
+        } else if criteria.allSatisfy({ $0.met == nil }) || !failingHealth.isEmpty {
+            verdict = "Cannot tell yet: the session has no Render deploy or resource figures. "
+                + (failingHealth.isEmpty ? "" : "The API fails its health check; check the deploy status and logs in the Render dashboard before escalating.")
+        } else {
+            verdict = "The guide's criteria for escalating to Render are not met."
+        }
+        return EscalationSummary(
+            team: .render, session: record.info.id, windowStart: record.info.startedAt,
+            windowEnd: record.endedAt ?? record.lastEventAt, fields: fields, criteria: criteria, verdict: verdict,
+            escalate: escalate, findings: facts.findings, ruledOut: facts.ruledOut, notes: facts.notes)
+    }
+
+    /// The summary as plain text, ready to paste into a support ticket.
+    public var text: String {
+        var lines: [String] = []
+        let name = team == .stripe ? "Stripe" : "Render"
+        lines.append("\(name) support summary (doctor session \(session))")
+        lines.append("Time window: \(TextRenderer.utc(windowStart)) to \(TextRenderer.utc(windowEnd))")
+        lines.append("")
+        lines.append("Verdict: \(verdict)")
+        lines.append("")
+        for field in fields {
+            lines.append("\(field.label): \(field.value ?? "unknown")" + (field.source.map { "  [\($0)]" } ?? ""))
+        }
+        lines.append("")
+        lines.append("Escalation criteria (from our operations guide):")
+        for criterion in criteria {
+            let answer = criterion.met.map { $0 ? "MET" : "not met" } ?? "unknown"
+            lines.append("- \(criterion.text): \(answer). \(criterion.evidence)")
+        }
+        if !findings.isEmpty {
+            lines.append("")
+            lines.append("Findings:")
+            lines += findings.map { "- \($0)" }
+        }
+        if !ruledOut.isEmpty {
+            lines.append("")
+            lines.append("Already ruled out:")
+            lines += ruledOut.map { "- \($0)" }
+        }
+        if !notes.isEmpty {
+            lines.append("")
+            lines.append("Operator notes:")
+            lines += notes.map { "- \($0)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
