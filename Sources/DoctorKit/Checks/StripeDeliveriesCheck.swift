@@ -23,7 +23,7 @@ public struct StripeDeliveriesCheck: CheckKind {
         let window = try parameters.duration("window") ?? defaultWindow
         if window <= .zero || window > maxWindow {
             throw RunbookError(parameters.value("window")!.location,
-                               "`window` must be more than 0 and at most 720h (Stripe keeps events for 30 days), found \(windowText)")
+                               "`window` must be more than 0 and at most 720h (Stripe keeps events for 30 days), found \(window.short)")
         }
         let shown = try parameters.int("show", in: 1...100) ?? 10
         let warn = try step.percentThreshold(step.warn, name: "warn") ?? defaultWarn
