@@ -216,3 +216,47 @@ func runPython(_ script: String, stdin: String) throws -> (status: Int32, output
     process.waitUntilExit()
     return (process.terminationStatus, text)
 }
+
+@Suite("Redaction")
+struct RedactionTests {
+    @Test("configured secrets are removed in every encoding an output uses; keys keep prefix and last four")
+    func encodings() {
+        var configuration = Configuration()
+        let password = "p@ss/wörd#42"
+        let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        configuration.set("DATABASE_URL", "postgresql://app:\(encoded)@db.internal:5432/payments", origin: .process)
+        configuration.set("STRIPE_SECRET_KEY", "sk_live_51Hx9redactionKey4f2a", origin: .process)
+        configuration.set("STRIPE_WEBHOOK_SECRET", "whsec_redactionWebhookSecret123", origin: .process)
+        let redactor = Redactor(configuration)
+        let secret = "whsec_redactionWebhookSecret123"
+        let samples = [
+            "url postgresql://app:\(encoded)@db.internal:5432/payments failed",
+            "raw \(password) and encoded \(encoded)",
+            "json \"\(password.replacingOccurrences(of: "/", with: "\\/"))\"",
+            "base64 \(Data(password.utf8).base64EncodedString()) \(Data(secret.utf8).base64EncodedString())",
+            "key sk_live_51Hx9redactionKey4f2a and \(secret)",
+        ]
+        for sample in samples {
+            let clean = redactor.redact(sample)
+            #expect(!clean.contains(password) && !clean.contains(encoded) && !clean.contains("redactionWebhook"), "\(clean)")
+            #expect(!clean.contains(Data(password.utf8).base64EncodedString()))
+        }
+        #expect(redactor.redact("key sk_live_51Hx9redactionKey4f2a") == "key sk_live_…4f2a")
+    }
+
+    @Test("patterns catch secrets the configuration does not know, card numbers and e-mail addresses")
+    func patterns() {
+        let redactor = Redactor(Configuration())
+        #expect(redactor.redact("Authorization: Bearer rnd_abcdefghijklmnop1234") == "Authorization: Bearer rnd_…1234")
+        #expect(redactor.redact("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload") == "Authorization: Bearer [redacted]")
+        #expect(redactor.redact("sk_test_unknownKey00001234") == "sk_test_…1234")
+        #expect(redactor.redact("signing with whsec_abc123") == "signing with whsec_…")
+        #expect(redactor.redact("prisma://accelerate.prisma-data.net/?api_key=eyJhbGciOi") == "prisma://accelerate.prisma-data.net/?api_key=[redacted]")
+        #expect(redactor.redact("redis://default:hunter2@cache:6379") == "redis://default:[redacted]@cache:6379")
+        #expect(redactor.redact("https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/5") == "https://[redacted]@o1.ingest.sentry.io/5")
+        #expect(redactor.redact("card 4242 4242 4242 4242 declined") == "card [card …4242] declined")
+        #expect(redactor.redact("order 4242424242424241 total") == "order 4242424242424241 total")  // fails Luhn
+        #expect(redactor.redact("customer jane.doe@example.com paid") == "customer [email] paid")
+        #expect(redactor.redact("postgresql://payments@db.example.com:5432/x") == "postgresql://payments@db.example.com:5432/x")
+    }
+}

@@ -66,6 +66,11 @@ public struct Redactor: Sendable {
         (#"(?i)\b(api_key=)[^&\s"']+"#, "$1[redacted]"),
         // user:password@ in any URL.
         (#"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@"#, "$1[redacted]@"),
+        // A Sentry DSN's public key (https://KEY@host/project).
+        (#"(https?://)[0-9a-fA-F]{16,}@"#, "$1[redacted]@"),
+        // E-mail addresses in log excerpts (the guide's audit advice).
+        // Not after "//" or ":", so URL user names stay readable.
+        (#"(?<![/:A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"#, "[email]"),
     ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
 
     static func redactPatterns(_ text: String) -> String {
@@ -74,7 +79,37 @@ public struct Redactor: Sendable {
             let range = NSRange(result.startIndex..., in: result)
             result = regex.stringByReplacingMatches(in: result, range: range, withTemplate: template)
         }
+        return maskCardNumbers(result)
+    }
+
+    /// Card numbers start with 3-6 (Amex, Visa, Mastercard, Discover) and have 13-19 digits.
+    private static let cardCandidate = try! NSRegularExpression(pattern: #"\b[3-6](?:[ -]?\d){12,18}\b"#)
+
+    /// Card-like numbers (13-19 digits passing the Luhn check) become `[card …1234]` (PCI).
+    static func maskCardNumbers(_ text: String) -> String {
+        let matches = cardCandidate.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        guard !matches.isEmpty else { return text }
+        var result = text
+        for match in matches.reversed() {
+            guard let range = Range(match.range, in: result) else { continue }
+            let digits = result[range].filter(\.isNumber)
+            guard luhn(digits) else { continue }
+            result.replaceSubrange(range, with: "[card …\(digits.suffix(4))]")
+        }
         return result
+    }
+
+    static func luhn<S: StringProtocol>(_ digits: S) -> Bool {
+        var sum = 0
+        for (index, character) in digits.reversed().enumerated() {
+            guard var digit = character.wholeNumberValue else { return false }
+            if index % 2 == 1 {
+                digit *= 2
+                if digit > 9 { digit -= 9 }
+            }
+            sum += digit
+        }
+        return sum % 10 == 0
     }
 
     /// Every string of a report passed through `redact`.
