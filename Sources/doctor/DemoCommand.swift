@@ -62,6 +62,8 @@ struct DemoCommand: AsyncParsableCommand {
         for (name, value) in sandbox.environment.sorted(by: { $0.key < $1.key }) {
             configuration.set(name, value, origin: .sandbox)
         }
+        // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
+        configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
                 let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
                                   preamble: options.format == .text ? preamble : []).execute()
