@@ -95,6 +95,21 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("https to a port that speaks plain HTTP is a TLS failure in plain words")
+    func tlsFailure() async throws {
+        // Like a plain HTTP server that rejects the ClientHello at once (nginx's 400 on an http port).
+        let port = try greetingServer("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let client = HTTPClient()
+        defer { client.close() }
+        do {
+            _ = try await client.perform(HTTPRequest(url: "https://127.0.0.1:\(port)/", timeout: .seconds(5)))
+            Issue.record("a TLS handshake with a plain HTTP server succeeded")
+        } catch {
+            guard case .tls = error else { Issue.record("expected tls, got \(error)"); return }
+            #expect(error.localizedDescription.hasPrefix("TLS failed: the TLS handshake failed"))
+        }
+    }
+
     @Test("the body read stops at the cap and says it was truncated")
     func bodyCap() async throws {
         let big = [UInt8](repeating: 65, count: 300_000)
@@ -165,6 +180,31 @@ struct HTTPClientTests {
             }
         }
     }
+}
+
+/// A loopback listener that writes `greeting` to each connection as soon as it is accepted, then
+/// closes it; returns its port. It lives until the test process ends.
+func greetingServer(_ greeting: String) throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound, listen(fd, 8) == 0 else { throw HTTPServerError.socket(call: "bind", reason: String(cString: strerror(errno))) }
+    let bytes = Array(greeting.utf8)
+    Thread {
+        while true {
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            usleep(50_000)
+            close(client)
+        }
+    }.start()
+    return UInt16(bigEndian: address.sin_port)
 }
 
 /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
