@@ -24,6 +24,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
+        ),
+        .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
         .target(
             name: "DoctorKit",
             dependencies: [
@@ -34,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "doctor",
             dependencies: [
-                "DoctorKit",
+                "DoctorKit", "CEditLine", "CEditLineShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,6 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
               doctor demo --fault wrong-secret     the deployed webhook secret differs
               doctor demo webhooks-not-arriving    one runbook
               doctor demo --list-faults            what can be injected
+              doctor demo --interactive --fault hang   practise the interactive session on the sandbox
             """)
 
     @Option(name: .long, help: ArgumentHelp("Inject a fault (see --list-faults).", valueName: "name"))
@@ -23,6 +24,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("list-faults"), help: "List the faults the sandbox can inject.")
     var listFaults = false
+
+    @Flag(name: .long, help: "Practice mode: an interactive session against the sandbox instead of a report.")
+    var interactive = false
 
     // Positional rather than `--check`: a subcommand option may not share a name with the root's.
     @Argument(help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
@@ -64,6 +68,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
+        if interactive {
+            let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
+            throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice))
+        }
         let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
                 let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
                                   preamble: options.format == .text ? preamble : []).execute()

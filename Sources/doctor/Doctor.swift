@@ -12,7 +12,12 @@ struct Doctor: AsyncParsableCommand {
             Runs structured runbooks against the service named by API_URL (and the service's other
             variables, from the environment or a .env file) and reports each step.
 
+            With no --check, `doctor` starts an interactive session on a terminal (`help` lists its
+            commands); with standard input not a terminal it reads the same commands line by line
+            (`doctor < commands.txt`).
+
             Examples:
+              doctor                                  interactive session
               doctor --check all                      run every runbook
               doctor --check webhooks-not-arriving    run one runbook
               doctor --check all --format json        for scripts: one JSON document
@@ -47,16 +52,16 @@ struct Doctor: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let check else {
-            Console(redactor: nil).error("the interactive session is not available yet; run `doctor --check all`, or `doctor demo` to try the sandbox (see `doctor --help`)")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
         let configuration: Configuration
         do {
             configuration = try options.configuration()
         } catch {
             Console(redactor: nil).error(error.localizedDescription)
             throw ExitCode(ExitStatus.unknown.rawValue)
+        }
+        guard let check else {
+            // No --check: a session, interactive on a terminal, else commands read from standard input.
+            throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration))
         }
         let code = await CheckRun(options: options, configuration: configuration, selection: check).execute()
         throw ExitCode(code)

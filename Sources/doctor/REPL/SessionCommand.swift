@@ -1,0 +1,66 @@
+import Foundation
+
+/// A command of the interactive session, with its help.
+struct SessionCommand: Sendable {
+    /// What the user types.
+    var name: String
+    /// The arguments it takes, as shown in help.
+    var usage: String
+    /// One line for the command list.
+    var summary: String
+    /// The longer help of `help <command>`.
+    var details: String
+
+    /// Every command, in the order `help` lists them.
+    static let all: [SessionCommand] = [
+        SessionCommand(name: "runbooks", usage: "", summary: "list the runbooks found",
+                       details: "Lists each runbook with its id, title, symptom and steps, and whether it ran in this session."),
+        SessionCommand(name: "run", usage: "<runbook>|all", summary: "run a runbook; steps print as they finish",
+                       details: "Runs every step of the runbook (or of all of them), concurrently as their needs allow. Each result prints as soon as it is known. Ctrl-C cancels what is still running (those steps become unknown, \"cancelled\") and returns to the prompt. A step shared by several runbooks runs once per command."),
+        SessionCommand(name: "step", usage: "<step>|<runbook>/<step>", summary: "run or re-run one step",
+                       details: "Runs one step again, now, ignoring its needs and any earlier result. A step id found in several runbooks is taken from the one run last; name it as runbook/step to choose."),
+        SessionCommand(name: "show", usage: "<step>|<runbook>/<step>", summary: "the full evidence of a step's latest result",
+                       details: "Prints the step's latest result with every piece of evidence, unabridged (secrets stay masked)."),
+        SessionCommand(name: "why", usage: "<step>|<runbook>/<step>", summary: "what the step checks, its hint and the guide's advice",
+                       details: "Explains a step: what it checks, the runbook's hint and the operations guide's own words (from the runbook's guide: fields), and its latest result if it ran."),
+        SessionCommand(name: "note", usage: "<text>", summary: "add a timestamped note to the session",
+                       details: "Records a note with the time (UTC), e.g. `note restarted the service on Render`. Notes go into the session note (`save`, and at the end)."),
+        SessionCommand(name: "env", usage: "", summary: "the variables, secrets masked, and whether each is valid",
+                       details: "Shows each variable of the service: its value (secrets masked: an API key as prefix and last four, passwords never), where it came from, and what the validators think of it."),
+        SessionCommand(name: "set", usage: "VAR=value | VAR", summary: "set a variable for this session only",
+                       details: "Sets a variable for this session only; nothing is written to any file. `set VAR` with no value asks for a secret variable's value without echo (on a terminal). A line that sets a secret is never kept in the history."),
+        SessionCommand(name: "unset", usage: "VAR", summary: "unset a variable for this session only",
+                       details: "Removes a variable from this session's configuration (the environment and files are not touched)."),
+        SessionCommand(name: "escalate", usage: "stripe|render", summary: "the support summary for Stripe or Render",
+                       details: "Prints the summary Stripe or Render support asks for (ids, times, response codes, evidence, what was ruled out), built from this session's results, and whether the guide's escalation criteria are met. Run the runbooks feeding it first (`runbooks` shows which team each escalates to)."),
+        SessionCommand(name: "status", usage: "", summary: "the session so far",
+                       details: "The target, what ran, the latest result of each step, the notes, and the exit code the session would end with now."),
+        SessionCommand(name: "save", usage: "[path]", summary: "write the session so far as a Markdown note",
+                       details: "Writes the session so far (target, results with evidence, notes) as Markdown to the path given, or to the session's note file under $XDG_STATE_HOME/doctor/sessions/. Files are created 0600."),
+        SessionCommand(name: "help", usage: "[command]", summary: "the commands, or one command's help",
+                       details: "Lists the commands, or explains one: `help run`."),
+        SessionCommand(name: "quit", usage: "", summary: "end the session (also exit, Ctrl-D)",
+                       details: "Ends the session, writes the session note and says where. The exit code is that of the worst latest result: 0 passed, 1 warning, 2 failure, 3 unknown."),
+    ]
+
+    /// Other words for commands.
+    static let aliases: [String: String] = ["exit": "quit", "?": "help"]
+
+    /// The command named `word`, by name or alias.
+    static func named(_ word: String) -> SessionCommand? {
+        let name = aliases[word] ?? word
+        return all.first { $0.name == name }
+    }
+}
+
+/// Something the session could not do for a reason outside the user's command.
+enum REPLError: LocalizedError {
+    /// A system call failed.
+    case system(String)
+
+    var errorDescription: String? {
+        switch self {
+        case let .system(message): message
+        }
+    }
+}
