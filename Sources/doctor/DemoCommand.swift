@@ -73,8 +73,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice))
         }
         let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
-                let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
-                                  preamble: options.format == .text ? preamble : []).execute()
+        let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
+                                  preamble: options.format == .text ? preamble : [], mode: "demo").execute()
         throw ExitCode(code)
     }
 }

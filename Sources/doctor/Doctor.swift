@@ -28,7 +28,7 @@ struct Doctor: AsyncParsableCommand {
             runbooks/configuration), 64 usage error.
             """,
         version: DoctorVersion.current,
-        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self]
+        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self]
     )
 
     @Option(name: .long, help: ArgumentHelp("Run runbooks without prompts: `all` or ids separated by commas.", valueName: "ids"))
