@@ -122,6 +122,7 @@ private final class SandboxAPI: @unchecked Sendable {
     private var startedAt = Date()
     private var windowStart: Date?
     private var windowCount = 0
+    private var served = 0
 
     init(fault: SandboxFault?, deployedWebhookSecret: String, stripe: SandboxStripeAPI) {
         self.fault = fault
@@ -154,6 +155,15 @@ private final class SandboxAPI: @unchecked Sendable {
         guard quota.allowed else {
             return .json(429, #"{"error":"Rate limit exceeded"}"#,
                          headers: [("Retry-After", "\(quota.reset)")] + quotaHeaders(remaining: 0, reset: quota.reset))
+        }
+        if fault == .flaky {
+            // Every third request fails, alternating the two ways a struggling Render instance fails.
+            let count = lock.withLock { served += 1; return served }
+            if count % 3 == 0 {
+                return count % 2 == 0
+                    ? ServerResponse(status: 502, text: "<html><body>502 Bad Gateway</body></html>", contentType: "text/html")
+                    : ServerResponse(status: 200, behaviour: .close)
+            }
         }
         var response = route(request)
         response.headers += quotaHeaders(remaining: quota.remaining, reset: quota.reset)

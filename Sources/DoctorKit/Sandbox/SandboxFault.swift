@@ -27,6 +27,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case deliveriesFailing = "deliveries-failing"
     /// The Stripe API answers every request with 429.
     case stripeRateLimited = "stripe-rate-limited"
+    /// One request in three to the payment API fails: a 502 from the proxy or a reset connection.
+    case flaky = "flaky"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -52,6 +54,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .wrongPath: "Stripe's webhook endpoint points at /api/webhook instead of /api/webhooks/stripe"
         case .deliveriesFailing: "6 of the last 8 Stripe events are still pending delivery"
         case .stripeRateLimited: "the Stripe API answers every request with 429 (rate_limit)"
+        case .flaky: "one API request in three fails: a 502 from Render's proxy or a reset connection"
         }
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import DoctorKit
+
+/// The `http-sample` kind against local servers: success rate, failure classes, percentiles.
+@Suite("HTTP sampling", .serialized)
+struct HTTPSampleCheckTests {
+    func check(_ yaml: String) throws -> any Check {
+        let runbook = try RunbookLoader(registry: .standard).load(yaml: """
+            version: 1
+            id: sample
+            title: Sample
+            symptom: test
+            steps:
+              - id: probe
+                title: Probe
+                check: http-sample
+            \(yaml)
+            """, file: "sample.yml")
+        return runbook.steps[0].check
+    }
+
+    func run(_ check: any Check, port: UInt16) async -> CheckOutcome {
+        var configuration = Configuration()
+        configuration.set("API_URL", "http://127.0.0.1:\(port)", origin: .process)
+        let http = HTTPClient()
+        defer { http.close() }
+        return await check.run(in: CheckContext(configuration: configuration, http: http, readOnly: false,
+                                                deadline: .now + check.timeout))
+    }
+
+    @Test("a healthy endpoint: every sample succeeds, percentiles and a breakdown are evidence")
+    func healthy() async throws {
+        let server = try HTTPServer { _ in .json(200, #"{"status":"ok"}"#) }
+        defer { server.stop() }
+        let outcome = await run(try check("    with: { url: \"${API_URL}/api/health\", samples: 5, interval: 100ms }"), port: server.port)
+        #expect(outcome.status == .pass, "\(outcome.summary)")
+        #expect(outcome.summary.hasPrefix("5 samples: 100% succeeded, p50 "))
+        #expect(outcome.evidence["success_rate"] == .string("100.0%"))
+        #expect(outcome.evidence["latency"]?["p90_ms"] != nil)
+        #expect(outcome.evidence["median_breakdown_ms"]?["first_byte"] != nil)
+    }
+
+    @Test("one failure in four is a failing success rate with the failure classes counted")
+    func flaky() async throws {
+        let counter = Locked(0)
+        let server = try HTTPServer { _ in
+            let n = counter.withLock { $0 += 1; return $0 }
+            if n % 4 == 0 { return ServerResponse(status: 502, text: "Bad Gateway") }
+            if n % 4 == 2 { return ServerResponse(status: 429, headers: [("Retry-After", "30")], body: []) }
+            return .json(200, "{}")
+        }
+        defer { server.stop() }
+        let outcome = await run(try check("    with: { url: \"${API_URL}/api/health\", samples: 8, interval: 100ms }"), port: server.port)
+        #expect(outcome.status == .fail)
+        #expect(outcome.evidence["success_rate"] == .string("50.0%"))
+        #expect(outcome.evidence["failures"]?["502 server error"] == .int(2))
+        #expect(outcome.evidence["failures"]?["429 rate limited"] == .int(2))
+        #expect(outcome.evidence["retry_after"] == .string("30"))
+        #expect(outcome.hint?.contains("100 requests per 60 s") == true)
+    }
+
+    @Test("slow answers warn on the p90 latency")
+    func slow() async throws {
+        let server = try HTTPServer { _ in ServerResponse(status: 200, body: [], delay: .milliseconds(250)) }
+        defer { server.stop() }
+        let outcome = await run(try check("""
+                with: { url: "${API_URL}/api/health", samples: 3, interval: 100ms }
+                thresholds: { warn: 200ms, fail: 2s }
+            """), port: server.port)
+        #expect(outcome.status == .warn, "\(outcome.summary)")
+        #expect(outcome.summary.contains("p90 over the 200ms healthy threshold"))
+    }
+
+    @Test("bounds that protect the service's rate limit are enforced when the runbook loads")
+    func bounds() throws {
+        #expect(throws: RunbookError.self) { _ = try check("    with: { url: \"${API_URL}/\", samples: 100 }") }
+        #expect(throws: RunbookError.self) { _ = try check("    with: { url: \"${API_URL}/\", interval: 10ms }") }
+        #expect(throws: RunbookError.self) { _ = try check("    with: { url: \"${API_URL}/\", method: POST }") }
+        #expect(throws: RunbookError.self) { _ = try check("    with: { url: \"${API_URL}/\", samples: 10 }\n    timeout: 2s") }
+    }
+}
