@@ -25,6 +25,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
         .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .systemLibrary(
             name: "CEditLine",
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
@@ -33,7 +38,7 @@ let package = Package(
         .target(
             name: "DoctorKit",
             dependencies: [
-                "CCurl", "CCurlShim", "COpenSSL",
+                "CCurl", "CCurlShim", "COpenSSL", "CPostgres",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -8,13 +8,19 @@ public struct CheckContext: Sendable {
     public var readOnly: Bool
     /// The latest instant the step may end: the sooner of its own timeout and the run deadline.
     public var deadline: ContinuousClock.Instant
+    /// What every step of the run shares besides `http`: database sessions, absent resources.
+    public var resources: SharedResources
 
     /// A context with the given parts.
-    public init(configuration: Configuration, http: HTTPClient, readOnly: Bool, deadline: ContinuousClock.Instant) {
+    public init(
+        configuration: Configuration, http: HTTPClient, readOnly: Bool, deadline: ContinuousClock.Instant,
+        resources: SharedResources = SharedResources()
+    ) {
         self.configuration = configuration
         self.http = http
         self.readOnly = readOnly
         self.deadline = deadline
+        self.resources = resources
     }
 
     /// Time left before `deadline`, never negative.

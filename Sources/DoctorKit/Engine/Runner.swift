@@ -39,12 +39,18 @@ public final class Runner: Sendable {
     private let http: HTTPClient
     private let options: RunOptions
     private let cache = StepCache()
+    /// Shared by every step of every run of this runner (one database session, not one per step).
+    public let resources: SharedResources
 
     /// A runner over the given configuration and client.
-    public init(configuration: Configuration, http: HTTPClient, options: RunOptions = RunOptions()) {
+    public init(
+        configuration: Configuration, http: HTTPClient, options: RunOptions = RunOptions(),
+        resources: SharedResources = SharedResources()
+    ) {
         self.configuration = configuration
         self.http = http
         self.options = options
+        self.resources = resources
     }
 
     /// Runs `runbooks` and reports every step; never takes much longer than the run deadline.
@@ -143,7 +149,9 @@ public final class Runner: Sendable {
         let startedAt = Date()
         let ownDeadline = start + step.timeout
         let stepDeadline = min(ownDeadline, runDeadline)
-        let context = CheckContext(configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline)
+        let context = CheckContext(
+            configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
+            resources: resources)
         let timeout = step.timeout
         var outcome = await firstOf(
             { await step.check.run(in: context) },

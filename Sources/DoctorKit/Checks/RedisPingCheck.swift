@@ -1,0 +1,75 @@
+import Foundation
+
+/// Check kind `redis-ping`: `REDIS_URL` answers PING (after AUTH and SELECT), and how fast.
+///
+/// The variable is optional, as in the guide ("Check if Redis is enabled"): when it is absent the
+/// step is skipped with the guide's recommendation as its hint, not failed. Thresholds apply to
+/// the PING round trip (default 100 ms / 1 s).
+public struct RedisPingCheck: CheckKind {
+    public static let name = "redis-ping"
+
+    public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
+        let variable = try parameters.optionalString("variable") ?? "REDIS_URL"
+        try parameters.finish(kind: name)
+        let warn = try step.durationThreshold(step.warn, name: "warn") ?? .milliseconds(100)
+        let fail = try step.durationThreshold(step.fail, name: "fail") ?? .seconds(1)
+        let timeout = step.timeout ?? .seconds(5)
+        if fail >= timeout {
+            throw RunbookError(step.fail?.location ?? step.timeoutLocation,
+                               "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short))")
+        }
+        return Ping(variable: variable, warn: warn, fail: fail, timeout: timeout)
+    }
+
+    /// A configured `redis-ping` step.
+    struct Ping: Check {
+        let variable: String
+        let warn: Duration
+        let fail: Duration
+        let timeout: Duration
+
+        func run(in context: CheckContext) async -> CheckOutcome {
+            guard let value = context.configuration.value(variable) else {
+                return CheckOutcome(.skip, "\(variable) is not set: Redis caching is not enabled",
+                                    hint: "the guide recommends Redis for caching (REDIS_URL): it caches customer lookups and subscription status and reduces database queries by ~40%")
+            }
+            let url: RedisURL
+            do {
+                url = try RedisURL.parse(value)
+            } catch {
+                return CheckOutcome(.unknown, error.description, hint: "Fix \(variable): redis://[user:password@]host:port[/db], or rediss:// for TLS.")
+            }
+            var evidence = Evidence()
+            evidence["redis"] = .string("\(url.tls ? "rediss" : "redis")://\(url.host):\(url.port)/\(url.database)")
+            evidence["authenticated"] = .bool(url.password != nil)
+            let ping: RedisClient.Ping
+            do {
+                ping = try await RedisClient.ping(url, deadline: context.deadline)
+            } catch {
+                let message = scrub(error.errorDescription ?? "failed", password: url.password)
+                evidence["error"] = .string(message)
+                let hint: String? = switch error {
+                case .authentication: "The password (or ACL user) in REDIS_URL is wrong: copy the current one from the Redis provider into Render → Environment."
+                case .tls: "rediss:// needs the server's certificate to verify: check the host name and the provider's CA."
+                case .protocolError: "Something answers at this address but it is not Redis (or it expects TLS: try rediss://)."
+                default: "Check REDIS_URL's host and port and that the Redis instance is running; the service falls back to the database when the cache is down."
+                }
+                return CheckOutcome(.fail, message, evidence: evidence, hint: hint)
+            }
+            evidence["connect_ms"] = .double(DatabaseStep.millisecondsValue(ping.connect))
+            evidence["ping_ms"] = .double(DatabaseStep.millisecondsValue(ping.roundTrip))
+            if let version = ping.version { evidence["redis_version"] = .string(version) }
+            evidence["tls"] = .string(ping.tlsProtocol ?? "not in use")
+            let summary = "PONG in \(DatabaseStep.milliseconds(ping.roundTrip))" + (ping.version.map { " from Redis \($0)" } ?? "")
+                + (ping.tlsProtocol.map { " over \($0)" } ?? "")
+            if ping.roundTrip >= fail { return CheckOutcome(.fail, "\(summary), over the \(fail.short) critical threshold", evidence: evidence) }
+            if ping.roundTrip >= warn { return CheckOutcome(.warn, "\(summary), over the \(warn.short) threshold", evidence: evidence) }
+            return CheckOutcome(.pass, summary, evidence: evidence)
+        }
+
+        private func scrub(_ text: String, password: String?) -> String {
+            guard let password, password.count >= 3 else { return text }
+            return text.replacingOccurrences(of: password, with: SecretMask.hidden)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A throwaway PostgreSQL cluster in a temporary folder on a free loopback port, for `doctor demo`
+/// and the tests: `initdb`, `pg_ctl start`, and `stop()` removes everything.
+///
+/// PostgreSQL refuses to run as root, so as root the folder is given to the `postgres` user and
+/// the server binaries run as that user (`su postgres`). Password logins over TCP use
+/// scram-sha-256, as a hosted database does; setup uses the local socket.
+public final class TemporaryPostgres: @unchecked Sendable {
+    /// The folder holding the data directory, the socket and the log.
+    public let directory: String
+    /// The TCP port on 127.0.0.1.
+    public let port: UInt16
+    private let bin: String
+    private let lock = NSLock()
+    private var running = false
+
+    /// The newest PostgreSQL server binaries on this machine (`DOCTOR_PG_BIN` overrides), or nil.
+    public static var binDirectory: String? {
+        if let override = ProcessInfo.processInfo.environment["DOCTOR_PG_BIN"] { return override }
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .compactMap(Int.init).sorted(by: >)
+        return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") }
+    }
+
+    /// Creates and starts a cluster; `settings` are extra `-c name=value` server settings.
+    public init(settings: [String: String] = [:]) throws(TemporaryPostgresError) {
+        guard let bin = Self.binDirectory else { throw .notInstalled }
+        self.bin = bin
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-pg-\(UUID().uuidString.prefix(8))").path
+        port = Self.freePort()
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .failed("cannot create \(directory)")
+        }
+        if getuid() == 0 {
+            guard getpwnam("postgres") != nil else { throw .failed("running as root needs the `postgres` user (install the postgresql package)") }
+            _ = try? run("/bin/chown", ["postgres", directory], asServer: false)
+        }
+        try run("\(bin)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth-local=trust",
+                                  "--auth-host=scram-sha-256", "--no-sync", "--no-instructions", "-E", "UTF8"], asServer: true)
+        var options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off"
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
+        try run("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-o", options, "-l", "\(directory)/log", "-w", "-t", "20", "start"], asServer: true)
+        running = true
+    }
+
+    deinit { stop() }
+
+    /// Runs SQL as the superuser over the local socket; the error carries psql's message.
+    public func execute(_ sql: String, database: String = "postgres") throws(TemporaryPostgresError) {
+        try run("\(bin)/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", directory, "-p", String(port), "-U", "postgres",
+                                "-d", database, "-c", sql], asServer: true)
+    }
+
+    /// A `postgresql://` URL for `user` on this cluster.
+    public func url(user: String, password: String, database: String, query: String = "") -> String {
+        let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
+        return "postgresql://\(user):\(encoded)@127.0.0.1:\(port)/\(database)" + (query.isEmpty ? "" : "?" + query)
+    }
+
+    /// Stops the server at once and removes the folder; safe to call more than once.
+    public func stop() {
+        let wasRunning = lock.withLock { () -> Bool in
+            defer { running = false }
+            return running
+        }
+        if wasRunning {
+            _ = try? run("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"], asServer: true)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs a program to completion (as `postgres` when root and `asServer`), throwing its output on failure.
+    @discardableResult
+    private func run(_ program: String, _ arguments: [String], asServer: Bool) throws(TemporaryPostgresError) -> String {
+        var argv = [program] + arguments
+        if asServer && getuid() == 0 {
+            argv = ["/bin/su", "postgres", "-s", "/bin/sh", "-c", argv.map(Self.shellQuote).joined(separator: " ")]
+        }
+        // A file, not a pipe: the server that pg_ctl starts outlives it and would hold a pipe open.
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-pg-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        // posix_spawn and waitpid rather than Foundation's Process, whose reaping of a `su` child
+        // was seen to never return here.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw .failed("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exitCode == 0 else {
+            let name = (program as NSString).lastPathComponent
+            throw .failed("\(name) exited \(exitCode): " + text.split(separator: "\n").suffix(3).joined(separator: " "))
+        }
+        return text
+    }
+
+    static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// A loopback port the kernel just handed out and got back.
+    static func freePort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                _ = bind(fd, pointer, length)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+/// Why a temporary cluster could not start.
+public enum TemporaryPostgresError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No PostgreSQL server binaries (initdb, pg_ctl) on this machine.
+    case notInstalled
+    /// A step failed, with the tool's last words.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled: "PostgreSQL server binaries not found (apt-get install postgresql, or set DOCTOR_PG_BIN)"
+        case let .failed(detail): detail
+        }
+    }
+}
