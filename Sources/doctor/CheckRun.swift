@@ -15,6 +15,8 @@ struct CheckRun {
     var printReport = true
     /// Which runbooks to run when `selection` is empty: those feeding this escalation.
     var feeding: Escalation?
+    /// What the steps share (database sessions); the demo marks the database absent here when it has none.
+    var resources = SharedResources()
 
     /// How many sessions to keep (`DOCTOR_KEEP_SESSIONS`).
     var keepSessions: Int {
@@ -66,7 +68,7 @@ struct CheckRun {
 
         let http = HTTPClient()
         defer { http.close() }
-        let runner = Runner(configuration: configuration, http: http, options: options.runOptions)
+        let runner = Runner(configuration: configuration, http: http, options: options.runOptions, resources: resources)
         var report = await runner.run(selected, session: recorder?.id ?? makeSessionID()) { event in
             recorder?.record(event)
         }

@@ -60,6 +60,10 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         defer { sandbox.stop() }
+        // A real throwaway PostgreSQL when this machine has the server binaries; otherwise the
+        // database steps are skipped with the reason (never failed for want of a database).
+        let databaseMissing = sandbox.startDatabase()
+        let resources = SharedResources(unavailable: databaseMissing.map { ["postgres": "the demo has no database: \($0)"] } ?? [:])
 
         // The sandbox's own variables, not the user's: `doctor demo` must never touch a real service.
         var configuration = Configuration()
@@ -72,9 +76,14 @@ struct DemoCommand: AsyncParsableCommand {
             let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice))
         }
-        let preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
+        var preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
+        if let address = sandbox.databaseAddress {
+            preamble.append("sandbox: PostgreSQL at \(address) (a throwaway cluster, removed on exit)")
+        } else if let databaseMissing {
+            preamble.append("sandbox: no database (\(databaseMissing)): the database steps are skipped")
+        }
         let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
-                                  preamble: options.format == .text ? preamble : [], mode: "demo").execute()
+                                  preamble: options.format == .text ? preamble : [], mode: "demo", resources: resources).execute()
         throw ExitCode(code)
     }
 }

@@ -9,10 +9,12 @@ public final class Sandbox: @unchecked Sendable {
     /// The fault injected, if any.
     public let fault: SandboxFault?
 
-    private let secrets: SandboxSecrets
+    let secrets: SandboxSecrets
     private let api: SandboxAPI
-    private let lock = NSLock()
+    let lock = NSLock()
     private var server: HTTPServer?
+    /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
+    var database: TemporaryPostgres?
 
     /// Creates a sandbox with fresh random secrets; nothing listens until `start()`.
     public init(fault: SandboxFault? = nil) {
@@ -43,9 +45,12 @@ public final class Sandbox: @unchecked Sendable {
     public func stop() {
         lock.lock()
         let server = self.server
+        let database = self.database
         self.server = nil
+        self.database = nil
         lock.unlock()
         server?.stop()
+        database?.stop()
     }
 
     /// The port the sandbox listens on, 0 when it is not running.
@@ -60,16 +65,17 @@ public final class Sandbox: @unchecked Sendable {
 
     /// The variables a run against the sandbox uses, as the service's `.env` would hold them.
     ///
-    /// The secrets are random per instance. `DATABASE_URL` points at a closed local port (the
-    /// sandbox has no database) and there is deliberately no `REDIS_URL`.
+    /// The secrets are random per instance. `DATABASE_URL` points at the sandbox's PostgreSQL when
+    /// `startDatabase()` started one, else at a closed local port; there is deliberately no `REDIS_URL`.
     public var environment: [String: String] {
         let port = self.port
+        let databasePort = lock.withLock { database?.port } ?? secrets.databasePort
         return [
             "API_URL": "http://127.0.0.1:\(port)",
             "STRIPE_SECRET_KEY": secrets.stripeKey,
             "STRIPE_WEBHOOK_SECRET": secrets.webhookSecret,
             "STRIPE_API_BASE": "http://127.0.0.1:\(port)",
-            "DATABASE_URL": "postgresql://payments:\(secrets.databasePassword)@127.0.0.1:\(secrets.databasePort)"
+            "DATABASE_URL": "postgresql://payments:\(secrets.databasePassword)@127.0.0.1:\(databasePort)"
                 + "/payments?schema=public&connection_limit=5",
             "SENTRY_DSN": "http://\(secrets.sentryKey)@127.0.0.1:\(port)/1",
             "RENDER_SERVICE_ID": secrets.renderServiceID,
@@ -81,7 +87,7 @@ public final class Sandbox: @unchecked Sendable {
 }
 
 /// The per-instance credentials of a sandbox, random so tests can prove none of them leak.
-private struct SandboxSecrets: Sendable {
+struct SandboxSecrets: Sendable {
     let stripeKey = "sk_test_" + SandboxSecrets.random(24, from: alphanumerics)
     let webhookSecret = SandboxSecrets.webhookSecret()
     let databasePassword = SandboxSecrets.random(20, from: alphanumerics)

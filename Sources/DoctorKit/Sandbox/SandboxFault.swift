@@ -29,6 +29,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case stripeRateLimited = "stripe-rate-limited"
     /// One request in three to the payment API fails: a 502 from the proxy or a reset connection.
     case flaky = "flaky"
+    /// The database is down: `DATABASE_URL` points at a port nothing listens on.
+    case dbDown = "db-down"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -55,6 +57,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .deliveriesFailing: "6 of the last 8 Stripe events are still pending delivery"
         case .stripeRateLimited: "the Stripe API answers every request with 429 (rate_limit)"
         case .flaky: "one API request in three fails: a 502 from Render's proxy or a reset connection"
+        case .dbDown: "the database is down: nothing listens at DATABASE_URL's host and port"
         }
     }
 }

@@ -33,7 +33,8 @@ public final class PostgresConnection: @unchecked Sendable {
         self.handle = handle
         self.queue = queue
         self.connectDuration = connectDuration
-        serverVersion = PQparameterStatus(handle, "server_version").map { String(cString: $0) } ?? "unknown"
+        // "15.18 (Debian 15.18-0+deb12u1)": the number is what matters.
+        serverVersion = PQparameterStatus(handle, "server_version").map { String(cString: $0).split(separator: " ").first.map(String.init) ?? "" } ?? "unknown"
         backendPID = PQbackendPID(handle)
         if PQsslInUse(handle) == 1 {
             let proto = PQsslAttribute(handle, "protocol").map { String(cString: $0) } ?? "TLS"
