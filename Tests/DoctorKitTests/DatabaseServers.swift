@@ -69,7 +69,9 @@ enum DatabaseServers {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return .failure(.failed("cannot start redis-server: \(error)")) }
-        atexit { if case let .success(server) = DatabaseServers.redis { server.process.terminate() } }
+        // SIGKILL: the child inherits the test runner's blocked signal mask, so SIGTERM never arrives;
+        // nothing is persisted, so nothing is lost.
+        atexit { if case let .success(server) = DatabaseServers.redis { kill(server.process.processIdentifier, SIGKILL) } }
         // Ready when the port accepts a connection.
         for _ in 0..<100 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
