@@ -47,20 +47,11 @@ public struct HTTPCheck: CheckKind {
         }
         let redirects = try parameters.int("follow_redirects", in: 0...10) ?? 3
 
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? defaultWarn
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? defaultFail
-        let timeout = step.timeout ?? max(defaultTimeout, fail + .seconds(5))
-        if warn > fail, let value = step.warn {
-            throw RunbookError(value.location, "thresholds.warn (\(warn.short)) is above thresholds.fail (\(fail.short))")
-        }
-        if fail >= timeout {
-            throw RunbookError(step.fail?.location ?? step.timeoutLocation,
-                               "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short)), or the fail threshold can never be reached")
-        }
+        let limits = try step.latencyLimits(warn: defaultWarn, fail: defaultFail, timeout: defaultTimeout)
         return Probe(
             method: method, url: url, headers: headers, body: body, expectStatus: expectStatus,
             expectBody: expectBody, expectJSON: expectJSON, maxRedirects: redirects,
-            warn: warn, fail: fail, timeout: timeout)
+            warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
     }
 
     /// A configured `http` step.

@@ -29,11 +29,7 @@ public struct HTTPSampleCheck: CheckKind {
         if successFail > successWarn {
             throw RunbookError(parameters.value("success_fail")!.location, "`success_fail` (\(successFail)%) must not be above `success_warn` (\(successWarn)%)")
         }
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? HTTPCheck.defaultWarn
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? HTTPCheck.defaultFail
-        if warn > fail, let value = step.warn {
-            throw RunbookError(value.location, "thresholds.warn (\(warn.short)) is above thresholds.fail (\(fail.short))")
-        }
+        let (warn, fail) = try step.latencyBands(warn: HTTPCheck.defaultWarn, fail: HTTPCheck.defaultFail)
         let perRequest = fail + .seconds(1)
         // Every sample may take up to its own timeout plus the pause: the step must leave room for all.
         let needed = (perRequest + interval) * samples

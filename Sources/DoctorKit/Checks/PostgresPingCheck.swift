@@ -17,17 +17,8 @@ public struct PostgresPingCheck: CheckKind {
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         let variable = try DatabaseStep.variable(parameters)
         try parameters.finish(kind: name)
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? defaultWarn
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? defaultFail
-        let timeout = step.timeout ?? defaultTimeout
-        if warn > fail, let value = step.warn {
-            throw RunbookError(value.location, "thresholds.warn (\(warn.short)) is above thresholds.fail (\(fail.short))")
-        }
-        if fail >= timeout {
-            throw RunbookError(step.fail?.location ?? step.timeoutLocation,
-                               "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short))")
-        }
-        return Ping(variable: variable, warn: warn, fail: fail, timeout: timeout)
+        let limits = try step.latencyLimits(warn: defaultWarn, fail: defaultFail, timeout: defaultTimeout)
+        return Ping(variable: variable, warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
     }
 
     /// A configured `postgres-ping` step.

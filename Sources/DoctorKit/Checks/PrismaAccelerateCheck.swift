@@ -15,9 +15,8 @@ public struct PrismaAccelerateCheck: CheckKind {
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         let variable = try DatabaseStep.variable(parameters)
         try parameters.finish(kind: name)
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? .seconds(1)
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? .seconds(5)
-        return Probe(variable: variable, warn: warn, fail: fail, timeout: step.timeout ?? .seconds(10))
+        let limits = try step.latencyLimits(warn: .seconds(1), fail: .seconds(5), timeout: .seconds(10))
+        return Probe(variable: variable, warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
     }
 
     /// A configured `prisma-accelerate` step.

@@ -11,14 +11,8 @@ public struct RedisPingCheck: CheckKind {
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         let variable = try parameters.optionalString("variable") ?? "REDIS_URL"
         try parameters.finish(kind: name)
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? .milliseconds(100)
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? .seconds(1)
-        let timeout = step.timeout ?? .seconds(5)
-        if fail >= timeout {
-            throw RunbookError(step.fail?.location ?? step.timeoutLocation,
-                               "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short))")
-        }
-        return Ping(variable: variable, warn: warn, fail: fail, timeout: timeout)
+        let limits = try step.latencyLimits(warn: .milliseconds(100), fail: .seconds(1), timeout: .seconds(5))
+        return Ping(variable: variable, warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
     }
 
     /// A configured `redis-ping` step.

@@ -12,17 +12,8 @@ public struct StripeAPICheck: CheckKind {
     static let defaultTimeout = Duration.seconds(15)
 
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
-        let warn = try step.durationThreshold(step.warn, name: "warn") ?? defaultWarn
-        let fail = try step.durationThreshold(step.fail, name: "fail") ?? defaultFail
-        let timeout = step.timeout ?? max(defaultTimeout, fail + .seconds(5))
-        if warn > fail, let value = step.warn {
-            throw RunbookError(value.location, "thresholds.warn (\(warn.short)) is above thresholds.fail (\(fail.short))")
-        }
-        if fail >= timeout {
-            throw RunbookError(step.fail?.location ?? step.timeoutLocation,
-                               "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short)), or the fail threshold can never be reached")
-        }
-        return Probe(warn: warn, fail: fail, timeout: timeout)
+        let limits = try step.latencyLimits(warn: defaultWarn, fail: defaultFail, timeout: defaultTimeout)
+        return Probe(warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
     }
 
     /// A configured `stripe-api` step.

@@ -35,17 +35,8 @@ public struct WebhookSecretCheck: CheckKind {
             if parameters.value("capture") != nil || parameters.value("tolerance") != nil {
                 throw RunbookError(parameters.location, "`capture` and `tolerance` belong to mode: capture")
             }
-            let warn = try step.durationThreshold(step.warn, name: "warn") ?? defaultWarn
-            let fail = try step.durationThreshold(step.fail, name: "fail") ?? defaultFail
-            let timeout = step.timeout ?? max(defaultTimeout, fail + .seconds(5))
-            if warn > fail, let value = step.warn {
-                throw RunbookError(value.location, "thresholds.warn (\(warn.short)) is above thresholds.fail (\(fail.short))")
-            }
-            if fail >= timeout {
-                throw RunbookError(step.fail?.location ?? step.timeoutLocation,
-                                   "thresholds.fail (\(fail.short)) must be below the timeout (\(timeout.short)), or the fail threshold can never be reached")
-            }
-            return Probe(url: url, warn: warn, fail: fail, timeout: timeout)
+            let limits = try step.latencyLimits(warn: defaultWarn, fail: defaultFail, timeout: defaultTimeout)
+            return Probe(url: url, warn: limits.warn, fail: limits.fail, timeout: limits.timeout)
         case .capture:
             try step.rejectThresholds(kind: "\(name)` in mode `capture")
             if parameters.value("url") != nil {
