@@ -172,7 +172,7 @@ struct SandboxTests {
         #expect(SandboxFault.all.map(\.name) == [
             "api-down", "slow", "hang", "wrong-secret", "webhook-missing", "no-verification", "rate-limited",
             "endpoint-missing", "endpoint-disabled", "wrong-path", "deliveries-failing", "stripe-rate-limited", "flaky",
-            "db-down",
+            "db-down", "payments-missing",
         ])
         for fault in SandboxFault.all {
             #expect(SandboxFault(name: fault.name) == fault)

@@ -1,7 +1,9 @@
 extension Sandbox {
     /// Starts the sandbox's PostgreSQL: a throwaway cluster with the service's role, database and
     /// tables (`"Payment"`, `"AiEvent"`) and a day of rows, so the database steps have something
-    /// real to find. `DATABASE_URL` in `environment` points at it from then on.
+    /// real to find. The payment rows are those of the Stripe stand-in's succeeded payment intents
+    /// (`SandboxPayments`), so the healthy demo reconciles with no discrepancy. `DATABASE_URL` in
+    /// `environment` points at it from then on.
     ///
     /// - Returns: nil when the database runs; otherwise why there is none (no PostgreSQL server
     ///   binaries, or the `db-down` fault, which keeps `DATABASE_URL` on a closed port on purpose).
@@ -22,9 +24,7 @@ extension Sandbox {
                 CREATE TABLE "AiEvent" (id text PRIMARY KEY, type text NOT NULL, payload jsonb,
                   "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
                 CREATE INDEX "AiEvent_createdAt_idx" ON "AiEvent" ("createdAt");
-                INSERT INTO "Payment" (id, "stripePaymentIntentId", amount, status, "createdAt")
-                  SELECT 'pay_' || g, 'pi_sandbox_' || g, 1000 + g, 'succeeded',
-                         (now() AT TIME ZONE 'utc') - g * interval '47 minutes' FROM generate_series(1, 40) AS g;
+                \(payments.insertStatement)
                 INSERT INTO "AiEvent" (id, type, "createdAt")
                   SELECT 'evt_sandbox_' || g, 'payment_intent.succeeded', (now() AT TIME ZONE 'utc') - g * interval '47 minutes'
                   FROM generate_series(1, 40) AS g;

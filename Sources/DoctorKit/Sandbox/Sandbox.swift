@@ -10,6 +10,8 @@ public final class Sandbox: @unchecked Sendable {
     public let fault: SandboxFault?
 
     let secrets: SandboxSecrets
+    /// The payments Stripe's stand-in lists and the database holds, from one clock reading.
+    let payments: SandboxPayments
     private let api: SandboxAPI
     let lock = NSLock()
     private var server: HTTPServer?
@@ -21,10 +23,12 @@ public final class Sandbox: @unchecked Sendable {
         self.fault = fault
         let secrets = SandboxSecrets()
         self.secrets = secrets
+        let payments = SandboxPayments.demo(fault: fault, now: Int(Date().timeIntervalSince1970))
+        self.payments = payments
         api = SandboxAPI(
             fault: fault,
             deployedWebhookSecret: fault == .wrongSecret ? SandboxSecrets.webhookSecret() : secrets.webhookSecret,
-            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey))
+            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments))
     }
 
     deinit { stop() }

@@ -31,6 +31,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case flaky = "flaky"
     /// The database is down: `DATABASE_URL` points at a port nothing listens on.
     case dbDown = "db-down"
+    /// Three of the day's succeeded payment intents have no row in the database: missed webhooks.
+    case paymentsMissing = "payments-missing"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -58,6 +60,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .stripeRateLimited: "the Stripe API answers every request with 429 (rate_limit)"
         case .flaky: "one API request in three fails: a 502 from Render's proxy or a reset connection"
         case .dbDown: "the database is down: nothing listens at DATABASE_URL's host and port"
+        case .paymentsMissing: "3 of the day's 30 succeeded Stripe payments have no row in the Payment table (missed webhooks)"
         }
     }
 }

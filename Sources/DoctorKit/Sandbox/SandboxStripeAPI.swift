@@ -1,6 +1,7 @@
 import Foundation
 
-/// The sandbox's stand-in for the Stripe API (`/v1/account`, `/v1/webhook_endpoints`, `/v1/events`),
+/// The sandbox's stand-in for the Stripe API (`/v1/account`, `/v1/webhook_endpoints`, `/v1/events`,
+/// `/v1/payment_intents`),
 /// answering in Stripe's documented shapes: list objects with `has_more`, error objects, a
 /// `Request-Id` on every answer, Bearer (or Basic) authentication with the sandbox's key.
 ///
@@ -21,10 +22,13 @@ final class SandboxStripeAPI: @unchecked Sendable {
     private var account: JSONValue = .null
     private var endpoints: [JSONValue] = []
     private var events: [JSONValue] = []
+    /// The payment intents, the same payments the sandbox's database holds rows for.
+    private let paymentIntents: [JSONValue]
 
-    init(fault: SandboxFault?, key: String) {
+    init(fault: SandboxFault?, key: String, payments: SandboxPayments = SandboxPayments([])) {
         self.fault = fault
         self.key = key
+        paymentIntents = payments.intents
     }
 
     /// Makes the sandbox's Stripe data for a payment API at `apiURL`, relative to now.
@@ -89,6 +93,11 @@ final class SandboxStripeAPI: @unchecked Sendable {
             return list(request, items: events, url: "/v1/events", noun: "event", filters: filters)
         case let path where path.count == 3 && path[0] == "v1" && path[1] == "events":
             return retrieve(path[2], from: events, noun: "event")
+        case ["v1", "payment_intents"]:
+            let filters = ["created", "created[gt]", "created[gte]", "created[lt]", "created[lte]"]
+            return list(request, items: paymentIntents, url: "/v1/payment_intents", noun: "payment_intent", filters: filters)
+        case let path where path.count == 3 && path[0] == "v1" && path[1] == "payment_intents":
+            return retrieve(path[2], from: paymentIntents, noun: "payment_intent")
         default:
             return unrecognized(request)
         }
