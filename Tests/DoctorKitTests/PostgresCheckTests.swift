@@ -76,6 +76,18 @@ struct PostgresCheckTests {
         #expect(!allText(outcome).contains("secretpw"))
     }
 
+    @Test("opening a session to a silent server gives up at connect_timeout, not at the later deadline")
+    func connectHonoursConnectTimeout() async throws {
+        let listener = SilentListener()
+        let info = PostgresConnectionInfo(url: try PostgresURL.parse("postgresql://payments:pw@127.0.0.1:\(listener.port)/payments?connect_timeout=2"))
+        let start = ContinuousClock.now
+        await #expect(throws: PostgresError.self) {
+            _ = try await PostgresConnection.connect(info, deadline: .now + .seconds(10))
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        withExtendedLifetime(listener) {}
+    }
+
     @Test("Prisma URL with every Prisma-only parameter connects; the parameters are reported, not sent")
     func prismaParameters() async throws {
         let query = "schema=public&connection_limit=5&pool_timeout=10&socket_timeout=5&pgbouncer=false&sslaccept=strict"

@@ -45,7 +45,9 @@ public struct PostgresPingCheck: CheckKind {
             case .noAttempt:
                 return CheckOutcome(.unknown, "P1013: libpq made no attempt: the connection parameters are invalid", evidence: evidence,
                                     hint: DatabaseStep.hint(for: .invalidParameters("")))
-            case .noResponse where pingTime >= .seconds(info.connectTimeoutSeconds) - .milliseconds(300):
+            // libpq counts connect_timeout in whole seconds of the wall clock, so it may end up to a
+            // second early.
+            case .noResponse where pingTime >= .seconds(max(1, info.connectTimeoutSeconds - 1)):
                 // No answer for the whole connect_timeout: the TCP connection was taken and nothing spoke.
                 let error = PostgresError.timedOut(host: info.hostDisplay, port: info.port, after: pingTime)
                 return DatabaseStep.outcome(for: error, info: info, evidence: evidence)

@@ -75,6 +75,8 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(conn)
             return .failure(.invalidParameters(info.scrub(PostgresError.firstLine(message))))
         }
+        // libpq enforces connect_timeout only in its blocking calls; with PQconnectPoll it is ours to keep.
+        let limit = info.connectTimeoutSeconds > 0 ? min(deadline, start + .seconds(info.connectTimeoutSeconds)) : deadline
         var status = PGRES_POLLING_WRITING
         while true {
             switch status {
@@ -86,7 +88,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 return .failure(.connectionFailure(message, info: info))
             default:
                 let events = Int16(status == PGRES_POLLING_READING ? POLLIN : POLLOUT)
-                if !wait(PQsocket(conn), events: events, until: deadline) {
+                if !wait(PQsocket(conn), events: events, until: limit) {
                     PQfinish(conn)
                     return .failure(.timedOut(host: info.hostDisplay, port: info.port, after: .now - start))
                 }
