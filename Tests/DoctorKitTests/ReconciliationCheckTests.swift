@@ -196,6 +196,51 @@ struct ReconciliationCheckTests {
     }
 }
 
+@Suite("Sandbox Stripe payment intents", .serialized)
+struct SandboxPaymentIntentTests {
+    @Test("GET /v1/payment_intents: Stripe's list shape, created[...] filters, pages by starting_after, the sandbox's key only")
+    func listShape() async throws {
+        let sandbox = Sandbox(fault: .paymentsMissing)
+        try sandbox.start()
+        defer { sandbox.stop() }
+        let http = HTTPClient()
+        defer { http.close() }
+        let client = try StripeClient(key: sandbox.environment["STRIPE_SECRET_KEY"]!, base: sandbox.apiURL, http: http)
+        let page = try await client.get("/v1/payment_intents", query: [("limit", "2")], deadline: .now + .seconds(5))
+        #expect(page.json["object"] == .string("list") && page.json["url"] == .string("/v1/payment_intents"))
+        #expect(page.json["has_more"] == .bool(true))
+        guard case let .array(items)? = page.json["data"], let first = items.first else {
+            Issue.record("no data: \(page.json)")
+            return
+        }
+        #expect(items.count == 2)
+        for key in ["id", "object", "amount", "currency", "status", "created", "livemode"] {
+            #expect(first[key] != nil, "payment intent lacks \(key)")
+        }
+        #expect(first["object"] == .string("payment_intent"))
+        #expect(page.requestID?.hasPrefix("req_") == true)
+
+        // A day to five minutes ago: the 30 succeeded of the day, a declined and a canceled one; not the one in flight.
+        let now = Int(Date().timeIntervalSince1970)
+        let day = try await client.list(
+            "/v1/payment_intents", query: [("created[gte]", String(now - 86_400)), ("created[lt]", String(now - 300))],
+            pageSize: 7, deadline: .now + .seconds(5))
+        let intents = day.items.compactMap(StripePaymentIntent.init)
+        #expect(day.pages == 5 && intents.count == 32, "\(day.pages) pages, \(intents.count) intents")
+        #expect(Set(intents.map(\.id)).count == 32)
+        #expect(intents.filter { $0.status == "succeeded" }.count == 30)
+        #expect(intents.map(\.created) == intents.map(\.created).sorted(by: >))
+        #expect(!intents.contains { $0.id == "pi_sandbox_inflight" })
+        // payments-missing takes rows away, not Stripe's payments.
+        #expect(intents.contains { $0.id == "pi_sandbox_11" })
+        #expect(sandbox.payments.payments.filter { $0.rowLagMilliseconds == nil && $0.status == "succeeded" }.map(\.id).sorted()
+            == ["pi_sandbox_11", "pi_sandbox_19", "pi_sandbox_3", "pi_sandbox_inflight"])
+
+        let other = try StripeClient(key: "sk_test_" + SandboxSecrets.random(24, from: SandboxSecrets.alphanumerics), base: sandbox.apiURL, http: http)
+        await #expect(throws: StripeAPIError.self) { _ = try await other.get("/v1/payment_intents", deadline: .now + .seconds(5)) }
+    }
+}
+
 private func iso(_ seconds: Int) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) }
 
 @Suite("Reconciliation demo", .serialized)
