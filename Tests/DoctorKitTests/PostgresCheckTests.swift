@@ -131,6 +131,8 @@ struct PostgresCheckTests {
     @Test("one session serves every step of a run, and it is read-only")
     func sharedReadOnlySession() async throws {
         guard let url = DatabaseServers.url() else { return }
+        // Sessions of earlier tests may still be closing; count only those this test opened.
+        let started = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-0.5))
         let resources = SharedResources()
         let first = await runCheck(ping(), ["DATABASE_URL": url], resources: resources)
         let second = await runCheck(PostgresPoolCheck.Pool(variable: "DATABASE_URL", connectionLimit: nil, instances: nil,
@@ -144,7 +146,8 @@ struct PostgresCheckTests {
         let (connection, reused) = try await resources.postgres.connection(for: info, deadline: .now + .seconds(5))
         #expect(reused)
         let sessions = try await connection.query(
-            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'doctor'", deadline: .now + .seconds(5))
+            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'doctor' AND backend_start >= $1::timestamptz",
+            [started], deadline: .now + .seconds(5))
         #expect(sessions.first("n") == "1")
         await #expect(throws: PostgresError.query(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction")) {
             _ = try await connection.query("INSERT INTO \"AiEvent\" (id) VALUES ('doctor')", deadline: .now + .seconds(5))
