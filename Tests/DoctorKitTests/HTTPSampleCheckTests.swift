@@ -72,6 +72,20 @@ struct HTTPSampleCheckTests {
         #expect(outcome.summary.contains("p90 over the 200ms healthy threshold"))
     }
 
+    @Test("sampling stops early when the service's rate-limit budget runs low")
+    func respectsRateLimitBudget() async throws {
+        let counter = Locked(25)
+        let server = try HTTPServer { _ in
+            let remaining = counter.withLock { $0 -= 1; return $0 }
+            return ServerResponse(status: 200, headers: [("RateLimit-Limit", "100"), ("RateLimit-Remaining", "\(remaining)")], body: [])
+        }
+        defer { server.stop() }
+        let outcome = await run(try check("    with: { url: \"${API_URL}/api/health\", samples: 10, interval: 100ms }"), port: server.port)
+        #expect(outcome.status == .pass)
+        #expect(outcome.evidence["samples"] == .int(6), "\(outcome.summary)")
+        #expect(outcome.evidence["stopped_early"]?.text.contains("RateLimit-Remaining was 19") == true)
+    }
+
     @Test("bounds that protect the service's rate limit are enforced when the runbook loads")
     func bounds() throws {
         #expect(throws: RunbookError.self) { _ = try check("    with: { url: \"${API_URL}/\", samples: 100 }") }

@@ -81,6 +81,14 @@ public struct HTTPSampleCheck: CheckKind {
                 do {
                     let response = try await context.http.perform(request)
                     record.add(response, expected: expectStatus)
+                    // The doctor must never be the cause of a 429: stop while the service's budget is
+                    // still comfortable (a fifth of its limit, at least 10 requests, left for real traffic).
+                    if let remaining = response.header("ratelimit-remaining").flatMap(Int.init),
+                       remaining < max(10, (response.header("ratelimit-limit").flatMap(Int.init) ?? 100) / 5),
+                       index < samples - 1 {
+                        evidence["stopped_early"] = .string("RateLimit-Remaining was \(remaining): sampling stopped to leave the budget to real traffic")
+                        break
+                    }
                 } catch {
                     if error == .cancelled { return CheckOutcome(.unknown, "cancelled", evidence: evidence) }
                     if case .invalidURL = error { return CheckOutcome(.unknown, error.localizedDescription, evidence: evidence) }
