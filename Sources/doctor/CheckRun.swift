@@ -97,7 +97,7 @@ struct CheckRun {
         guard printReport else { return (report.exitCode, recorder?.id) }
         if let output = options.output {
             do {
-                try SessionStore.writeFile(console.redactor!.redact(rendered), to: output)
+                try SessionStore.writeFile(console.redactor!.redact(rendered), to: output, mode: 0o644)
             } catch {
                 console.error("cannot write the report: \(error.localizedDescription)")
                 return (ExitStatus.unknown.rawValue, nil)

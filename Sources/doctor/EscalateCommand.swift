@@ -21,6 +21,12 @@ struct EscalateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RunOptionsGroup
 
+    func validate() throws {
+        guard options.format == .text || options.format == .json else {
+            throw ValidationError("escalate prints text or json, not \(options.format.rawValue)")
+        }
+    }
+
     func run() async throws {
         let store = SessionStore()
         var console = Console(redactor: nil)

@@ -12,6 +12,10 @@ struct SessionsCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    func validate() throws {
+        guard format == .text || format == .json else { throw ValidationError("sessions prints text or json, not \(format.rawValue)") }
+    }
+
     func run() throws {
         let console = Console(redactor: nil)
         let store = SessionStore()

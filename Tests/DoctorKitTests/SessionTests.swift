@@ -119,16 +119,26 @@ struct SessionTests {
         #expect(note.contains("1. Title of webhook-route: Mount the route at /api/webhooks/stripe."))
     }
 
-    @Test("old sessions are pruned beyond the setting")
+    @Test("old sessions are pruned beyond the setting, but never one that may still be running")
     func prune() throws {
         let store = temporaryStore()
+        let running = try SessionRecorder(id: "20250101T000000Z-0000", mode: "interactive", configuration: Configuration(), store: store)
+        running.sync()
         var ids: [String] = []
-        for index in 0..<4 {
+        for index in 1..<5 {
             let recorder = try SessionRecorder(id: "20260101T00000\(index)Z-0000", mode: "check", configuration: Configuration(), store: store, keep: 3)
-            recorder.sync()
+            try recorder.finish(status: .pass, exitCode: 0)
             ids.append(recorder.id)
         }
-        #expect(store.ids() == Array(ids.suffix(3)))
+        #expect(store.ids() == [running.id] + Array(ids.suffix(3)))
+    }
+
+    @Test("a session id that is not one is refused rather than used as a path")
+    func sessionIDs() {
+        let store = temporaryStore()
+        #expect(throws: SessionError.notFound("../../etc")) { _ = try store.load("../../etc") }
+        #expect(SessionStore.isSessionID("20261129T031240Z-3fa1"))
+        #expect(!SessionStore.isSessionID("20261129T031240Z-3fa1/../x"))
     }
 }
 

@@ -79,8 +79,10 @@ public struct HTTPCheck: CheckKind {
             evidence["method"] = .string(method)
             var requestHeaders: [(String, String)] = []
             for (name, template) in headers {
-                guard case let .success(value) = template.expand(context.configuration) else { continue }
-                requestHeaders.append((name, value))
+                switch template.expand(context.configuration) {
+                case let .success(value): requestHeaders.append((name, value))
+                case let .failure(missing): return CheckOutcome(.unknown, missing.message, evidence: evidence)
+                }
             }
             var requestBody: Data?
             if let body {

@@ -15,7 +15,8 @@ extension Duration {
             rest = rest.dropFirst(unit.count)
             seconds += value * factor
         }
-        guard seconds.isFinite, seconds >= 0 else { return nil }
+        // Beyond a year is a typo, and a value past Int64 milliseconds would trap on conversion.
+        guard seconds.isFinite, seconds >= 0, seconds <= 366 * 24 * 3600 else { return nil }
         self = .milliseconds(Int64((seconds * 1000).rounded()))
     }
 

@@ -70,7 +70,14 @@ public final class Journal: @unchecked Sendable {
             let stop = closing && batch.isEmpty
             condition.unlock()
             if stop { break }
-            for line in batch { writeAll(line) }
+            for line in batch {
+                let written = writeAll(line)
+                // A short write (disk full) must not leave half a line for the next event to be glued to.
+                if written > 0 && written < line.count {
+                    let end = lseek(descriptor, 0, SEEK_END)
+                    if end >= 0 { ftruncate(descriptor, max(0, end - off_t(written))) }
+                }
+            }
             fsync(descriptor)
             condition.lock()
             written += batch.count
@@ -84,15 +91,17 @@ public final class Journal: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func writeAll(_ data: Data) {
+    /// Writes the line; returns how many bytes reached the file (fewer when the disk refused).
+    private func writeAll(_ data: Data) -> Int {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return }
+                guard n > 0 else { break }
                 offset += n
             }
+            return offset
         }
     }
 }

@@ -66,7 +66,9 @@ public struct SessionInfo: Sendable, Equatable, Codable {
         stripeMode = Runner.stripeMode(configuration)
         renderService = configuration.value("RENDER_SERVICE_ID")
         var shown: [String: String] = [:]
-        for name in configuration.names {
+        // The service's variables and the doctor's own only: the shell around it holds other
+        // people's secrets under names nothing here can recognise.
+        for name in configuration.names where VariableValidators.validated.contains(name) || name.hasPrefix("DOCTOR_") {
             guard let value = configuration.value(name) else { continue }
             shown[name] = VariableValidators.display(name, value)
         }

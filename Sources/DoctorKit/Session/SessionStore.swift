@@ -29,6 +29,11 @@ public struct SessionStore: Sendable {
     /// The folder of session `id`.
     public func directory(of id: String) -> String { root + "/" + id }
 
+    /// Whether `id` has the shape of a session id (`20261129T031240Z-3fa1`), so it is safe as a path.
+    public static func isSessionID(_ id: String) -> Bool {
+        id.range(of: #"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$"#, options: .regularExpression) != nil
+    }
+
     /// The journal of session `id`.
     public func journalPath(of id: String) -> String { directory(of: id) + "/journal.jsonl" }
 
@@ -51,9 +56,12 @@ public struct SessionStore: Sendable {
     }
 
     /// Writes `text` to `path` atomically with mode 0600.
-    public static func writeFile(_ text: String, to path: String) throws(SessionError) {
+    ///
+    /// Reports for other programs (`--output`, e.g. node_exporter running as its own user) pass
+    /// `mode: 0o644`; notes keep the default 0600.
+    public static func writeFile(_ text: String, to path: String, mode: mode_t = 0o600) throws(SessionError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
         var offset = 0
@@ -68,6 +76,7 @@ public struct SessionStore: Sendable {
             }
             offset += n
         }
+        fchmod(fd, mode)
         fsync(fd)
         close(fd)
         guard rename(temporary, path) == 0 else {
@@ -86,6 +95,7 @@ public struct SessionStore: Sendable {
 
     /// Session `id` rebuilt from its journal.
     public func load(_ id: String) throws(SessionError) -> SessionRecord {
+        guard Self.isSessionID(id) else { throw .notFound(id) }
         let path = journalPath(of: id)
         guard FileManager.default.fileExists(atPath: path) else { throw .notFound(id) }
         guard let record = SessionRecord(events: Self.readJournal(path)) else { throw .unreadable(path: path) }
@@ -95,7 +105,7 @@ public struct SessionStore: Sendable {
     /// Every session id, oldest first (ids start with their UTC time).
     public func ids() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        return names.filter { FileManager.default.fileExists(atPath: journalPath(of: $0)) }.sorted()
+        return names.filter { Self.isSessionID($0) && FileManager.default.fileExists(atPath: journalPath(of: $0)) }.sorted()
     }
 
     /// Every readable session, newest first.
@@ -110,11 +120,15 @@ public struct SessionStore: Sendable {
         journal.close()
     }
 
-    /// Deletes the oldest sessions beyond `keep`.
+    /// Deletes the oldest sessions beyond `keep`, except one that may still be running (no end
+    /// recorded and written to within a day): a cron job must not delete an incident in progress.
     public func prune(keep: Int) {
         let all = ids()
         guard all.count > keep else { return }
         for id in all.prefix(all.count - keep) {
+            if let record = try? load(id), record.endedAt == nil, Date().timeIntervalSince(record.lastEventAt) < 86_400 {
+                continue
+            }
             try? FileManager.default.removeItem(atPath: directory(of: id))
         }
     }
