@@ -207,6 +207,7 @@ struct EndToEndTests {
         }
         #expect(try DoctorProcess.run(["--check", "all", "--timeout", "soon"]).exitCode == 64)
         #expect(try DoctorProcess.run(["--bogus"]).exitCode == 64)
+        #expect(try DoctorProcess.run(["--check", "all", "--timeout", "99999999999999999999s"]).exitCode == 64)
         let unknown = try DoctorProcess.run(["--check", "webhooks-not-arrivng"], environment: ["API_URL": "http://127.0.0.1:9"])
         #expect(unknown.exitCode == 64)
         #expect(unknown.stderr.contains("did you mean \"webhooks-not-arriving\""))

@@ -133,6 +133,17 @@ struct SessionTests {
         #expect(store.ids() == [running.id] + Array(ids.suffix(3)))
     }
 
+    @Test("the session fingerprint records the service's variables, never the rest of the shell")
+    func fingerprint() {
+        let configuration = Configuration(process: ["API_URL": "https://payments.example", "SSHPASS": "hunter2secret",
+                                                    "SECRET_KEY_BASE": "railsbase123", "STRIPE_SECRET_KEY": "sk_live_fingerprintKey12345678"])
+        let info = SessionInfo(id: "20261129T000000Z-0000", mode: "check", configuration: configuration)
+        #expect(info.variables["API_URL"] == "https://payments.example")
+        #expect(info.variables["SSHPASS"] == nil)
+        #expect(info.variables["SECRET_KEY_BASE"] == nil)
+        #expect(info.variables["STRIPE_SECRET_KEY"]?.contains("fingerprintKey") == false)
+    }
+
     @Test("a session id that is not one is refused rather than used as a path")
     func sessionIDs() {
         let store = temporaryStore()
