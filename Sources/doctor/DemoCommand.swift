@@ -63,7 +63,8 @@ struct DemoCommand: AsyncParsableCommand {
         // A real throwaway PostgreSQL when this machine has the server binaries; otherwise the
         // database steps are skipped with the reason (never failed for want of a database).
         let databaseMissing = sandbox.startDatabase()
-        let resources = SharedResources(unavailable: databaseMissing.map { ["postgres": "the demo has no database: \($0)"] } ?? [:])
+        let unavailable = databaseMissing.map { ["postgres": "the demo has no database: \($0)"] } ?? [:]
+        let resources = SharedResources(unavailable: unavailable)
 
         // The sandbox's own variables, not the user's: `doctor demo` must never touch a real service.
         var configuration = Configuration()
@@ -74,7 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         if interactive {
             let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
-            throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice))
+            throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice,
+                                                       unavailable: unavailable))
         }
         var preamble = ["sandbox: payment API at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")]
         if let address = sandbox.databaseAddress {
@@ -82,8 +84,42 @@ struct DemoCommand: AsyncParsableCommand {
         } else if let databaseMissing {
             preamble.append("sandbox: no database (\(databaseMissing)): the database steps are skipped")
         }
-        let code = await CheckRun(options: options, configuration: configuration, selection: runbookIDs,
-                                  preamble: options.format == .text ? preamble : [], mode: "demo", resources: resources).execute()
+        let run = CheckRun(options: options, configuration: configuration, selection: runbookIDs,
+                           preamble: options.format == .text ? preamble : [], mode: "demo", resources: resources)
+        let task = Task { await run.execute() }
+        let signals = Self.cancelOnSignals(task, sandbox: sandbox, console: console)
+        let code = await task.value
+        signals.forEach { $0.cancel() }
         throw ExitCode(code)
     }
+
+    /// Ctrl-C or a termination signal cancels the run (its steps end `unknown`, "cancelled") and the
+    /// usual clean-up stops the sandbox and its throwaway PostgreSQL; a second signal stops them at
+    /// once. Nothing is left running either way.
+    static func cancelOnSignals(_ task: Task<Int32, Never>, sandbox: Sandbox, console: Console) -> [any DispatchSourceSignal] {
+        let count = SignalCounter()
+        return [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                if count.increment() == 1 {
+                    console.error("interrupted: cancelling the run")
+                    task.cancel()
+                } else {
+                    sandbox.stop()
+                    Glibc.exit(ExitStatus.unknown.rawValue)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// A counter shared with signal handlers.
+final class SignalCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    /// Adds one and returns the new count.
+    func increment() -> Int { lock.withLock { value += 1; return value } }
 }

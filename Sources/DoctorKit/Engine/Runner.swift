@@ -93,9 +93,13 @@ public final class Runner: Sendable {
                     steps.append(await task.value)
                 } else {
                     let reason = clock.now >= deadline ? "not finished before the run deadline (\(options.timeout.short))" : "cancelled"
-                    steps.append(await firstOf({ await task.value }, orAt: clock.now + .milliseconds(100),
-                                               timedOut: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) },
-                                               cancelled: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) }))
+                    // Detached, so a cancelled run still collects the steps that had finished.
+                    let waited = Task.detached {
+                        await firstOf({ await task.value }, orAt: clock.now + .milliseconds(100),
+                                      timedOut: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) },
+                                      cancelled: { Self.result(step, .unknown, reason, startedAt: startedAt, duration: .zero) })
+                    }
+                    steps.append(await waited.value)
                 }
             }
             reports.append(RunbookReport(

@@ -32,7 +32,8 @@ extension InteractiveSession {
         }
         if setup.interactive { console.out(renderer.style.dim("(Ctrl-C cancels)")) }
         // A runner per command: shared steps run once within it, and nothing stale is reused later.
-        let runner = Runner(configuration: configuration, http: http, options: setup.options)
+        let runner = Runner(configuration: configuration, http: http, options: setup.options,
+                            resources: SharedResources(unavailable: setup.unavailable))
         let session = id
         let (raw, cancelled) = waitInterruptibly {
             await runner.run(selected, session: session, progress: { printer.handle($0) })
@@ -60,7 +61,8 @@ extension InteractiveSession {
                                     recorder: recorder, prefixed: false, failOn: setup.options.failOn)
         if setup.interactive { console.out(renderer.style.dim("running \(runbook.id)/\(step.id) (Ctrl-C cancels)")) }
         // A fresh runner: its cache is empty, so the step really runs again.
-        let runner = Runner(configuration: configuration, http: http, options: setup.options)
+        let runner = Runner(configuration: configuration, http: http, options: setup.options,
+                            resources: SharedResources(unavailable: setup.unavailable))
         let session = id
         let (raw, _) = waitInterruptibly {
             await runner.run([alone], session: session, progress: { printer.handle($0) })

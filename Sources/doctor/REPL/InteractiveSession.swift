@@ -20,6 +20,8 @@ final class InteractiveSession {
         /// Set in practice mode: one line saying what the sandbox is.
         var practice: String?
         var environment: [String: String] = ProcessInfo.processInfo.environment
+        /// What the runs may not use (practice mode without a database), passed to every Runner.
+        var unavailable: [String: String] = [:]
     }
 
     /// One entry of what happened, in order, for `status` and the note.

@@ -5,7 +5,8 @@ import Foundation
 /// and `doctor demo --interactive`.
 enum SessionLauncher {
     /// Loads the runbooks, runs the session on a thread of its own and returns its exit code.
-    static func start(options: RunOptionsGroup, configuration: Configuration, practice: String? = nil) async -> Int32 {
+    static func start(options: RunOptionsGroup, configuration: Configuration, practice: String? = nil,
+                      unavailable: [String: String] = [:]) async -> Int32 {
         let console = Console(redactor: Redactor(configuration))
         let directory = options.runbookDirectory
         var runbooks: [Runbook] = []
@@ -20,7 +21,7 @@ enum SessionLauncher {
         let setup = InteractiveSession.Setup(
             configuration: configuration, runbooks: runbooks, runbookDirectory: directory,
             options: options.runOptions, color: wantsColor(noColor: options.noColor), verbose: options.verbose,
-            interactive: Console.stdinIsTerminal, practice: practice)
+            interactive: Console.stdinIsTerminal, practice: practice, unavailable: unavailable)
         return await withCheckedContinuation { continuation in
             // libedit blocks in read() and is not thread-safe: the whole session lives on this thread,
             // off the cooperative pool, and Ctrl-C is delivered to it.
