@@ -41,10 +41,9 @@ public struct Redactor: Sendable {
 
     /// What may be shown of a secret: an API key's prefix and last four, nothing of anything else.
     static func display(_ secret: String) -> String {
-        for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "rnd_"] where secret.hasPrefix(prefix) {
-            return secret.count >= 16 ? "\(prefix)…\(secret.suffix(4))" : "\(prefix)…"
+        for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "rnd_", "whsec_"] where secret.hasPrefix(prefix) {
+            return SecretMask.apiKey(secret)
         }
-        if secret.hasPrefix("whsec_") { return "whsec_…" }
         return mask
     }
 

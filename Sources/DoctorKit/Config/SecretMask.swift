@@ -18,6 +18,13 @@ public enum SecretMask {
         return prefix + "…" + key.suffix(4)
     }
 
+    /// `live` or `test` from a Stripe key's prefix (`sk_`/`rk_`); nil for a key of another shape.
+    public static func stripeMode(ofKey key: String) -> String? {
+        for prefix in ["sk_live_", "rk_live_"] where key.hasPrefix(prefix) { return "live" }
+        for prefix in ["sk_test_", "rk_test_"] where key.hasPrefix(prefix) { return "test" }
+        return nil
+    }
+
     /// The key's type prefix: a short lowercase word and `_`, then `live_` or `test_` when present.
     static func prefix(of key: String) -> String {
         guard let underscore = key.firstIndex(of: "_") else { return "" }

@@ -200,11 +200,8 @@ public final class Runner: Sendable {
     }
 
     /// `live` or `test` from the Stripe key's prefix.
-    static func stripeMode(_ configuration: Configuration) -> String? {
-        guard let key = configuration.value("STRIPE_SECRET_KEY") else { return nil }
-        if key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") { return "live" }
-        if key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_") { return "test" }
-        return nil
+    public static func stripeMode(_ configuration: Configuration) -> String? {
+        configuration.value("STRIPE_SECRET_KEY").flatMap { SecretMask.stripeMode(ofKey: $0) }
     }
 }
 

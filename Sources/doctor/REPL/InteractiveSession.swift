@@ -197,12 +197,7 @@ final class InteractiveSession {
     }
 
     /// `live` or `test`, from the Stripe key's prefix.
-    var stripeMode: String? {
-        guard let key = configuration.value("STRIPE_SECRET_KEY") else { return nil }
-        if key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") { return "live" }
-        if key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_") { return "test" }
-        return nil
-    }
+    var stripeMode: String? { Runner.stripeMode(configuration) }
 
     /// The session's recorder, started on first use (a session that only looked around leaves no
     /// record behind, and does not become the latest session `doctor escalate` reads).

@@ -54,11 +54,7 @@ public struct StripeClient: Sendable {
     public var keyDisplay: String { SecretMask.apiKey(key) }
 
     /// `live` or `test` from the key's prefix; nil for a key of another shape.
-    public var mode: String? {
-        for prefix in ["sk_live_", "rk_live_"] where key.hasPrefix(prefix) { return "live" }
-        for prefix in ["sk_test_", "rk_test_"] where key.hasPrefix(prefix) { return "test" }
-        return nil
-    }
+    public var mode: String? { SecretMask.stripeMode(ofKey: key) }
 
     /// `GET base + path` with `query`, retried as Stripe's libraries would, ending by `deadline`.
     public func get(
