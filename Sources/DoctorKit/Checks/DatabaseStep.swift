@@ -57,6 +57,19 @@ enum DatabaseStep {
         return .success(info)
     }
 
+    /// The database a step targets and the run's shared session with it, for steps that need
+    /// both at once (everything but the ping, which looks before it connects).
+    static func open(
+        _ context: CheckContext, variable: String, evidence: inout Evidence
+    ) async -> Result<(info: PostgresConnectionInfo, connection: PostgresConnection), StepStop> {
+        let info: PostgresConnectionInfo
+        switch target(context, variable: variable, evidence: &evidence) {
+        case let .success(found): info = found
+        case let .failure(stop): return .failure(stop)
+        }
+        return await session(context, info, evidence: &evidence).map { (info, $0.connection) }
+    }
+
     /// The run's session for `info`, or the failure as an outcome.
     static func session(
         _ context: CheckContext, _ info: PostgresConnectionInfo, evidence: inout Evidence

@@ -36,13 +36,9 @@ public struct PostgresPoolCheck: CheckKind {
         func run(in context: CheckContext) async -> CheckOutcome {
             var evidence = Evidence()
             let info: PostgresConnectionInfo
-            switch DatabaseStep.target(context, variable: variable, evidence: &evidence) {
-            case let .success(found): info = found
-            case let .failure(stop): return stop.outcome
-            }
             let connection: PostgresConnection
-            switch await DatabaseStep.session(context, info, evidence: &evidence) {
-            case let .success(found): connection = found.connection
+            switch await DatabaseStep.open(context, variable: variable, evidence: &evidence) {
+            case let .success(found): (info, connection) = (found.info, found.connection)
             case let .failure(stop): return stop.outcome
             }
             let result: PostgresResult
