@@ -97,7 +97,9 @@ struct ReconciliationCheckTests {
     func missingRows() async throws {
         let rows = try await rowTimes()
         guard !rows.isEmpty, let url = DatabaseServers.url() else { return }
-        let lost = [SandboxPayments.Payment(id: "pi_lost_1", amount: 4999, status: "succeeded", created: now - 3 * 3600),
+        // One reading of the clock: the expected evidence below must name the same second.
+        let lostAt = now - 3 * 3600
+        let lost = [SandboxPayments.Payment(id: "pi_lost_1", amount: 4999, status: "succeeded", created: lostAt),
                     SandboxPayments.Payment(id: "pi_lost_2", amount: 1250, status: "succeeded", created: now - 9 * 3600)]
         let one = try StripeStandIn(succeededPayments(rows) + lost.prefix(1))
         let warned = await runCheck(try reconciliation(), [
@@ -114,7 +116,7 @@ struct ReconciliationCheckTests {
         let failed = await runCheck(try reconciliation([("max_listed", "1")]), environment)
         #expect(failed.status == .fail, "\(failed.summary)")
         #expect(failed.summary.hasPrefix("2 of 25 succeeded payments") && failed.summary.contains("(8.0%): pi_lost_1, pi_lost_2"), "\(failed.summary)")
-        #expect(failed.evidence["missing_ids"] == .array([.string("pi_lost_1 " + iso(now - 3 * 3600) + " 49.99 USD")]))
+        #expect(failed.evidence["missing_ids"] == .array([.string("pi_lost_1 " + iso(lostAt) + " 49.99 USD")]))
         #expect(failed.evidence["missing_not_listed"] == .int(1))
         #expect(failed.evidence["matched"] == .int(23))
 
