@@ -208,7 +208,24 @@ func greetingServer(_ greeting: String) throws -> UInt16 {
 }
 
 /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
+///
+/// The port stays bound, without `listen()`, for the rest of the test process: connections to it
+/// are refused, and no other process can take it in the meantime.
 func closedLoopbackPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard fd >= 0, bound else { throw HTTPServerError.socket(call: "bind", reason: String(cString: strerror(errno))) }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+/// A port on 127.0.0.1 that was free a moment ago, for starting a server of the test's own.
+func freeLoopbackPort() throws -> UInt16 {
     let server = try HTTPServer { _ in ServerResponse(status: 200) }
     let port = server.port
     server.stop()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import DoctorKit
 
-private let check = RedisPingCheck.Ping(variable: "REDIS_URL", warn: .milliseconds(100), fail: .seconds(1), timeout: .seconds(5))
+private let check = RedisPingCheck.Ping(variable: "REDIS_URL", warn: .seconds(1), fail: .seconds(2), timeout: .seconds(5))
 
 private func redisURL(password: String = DatabaseServers.redisPassword, db: Int = 0) -> String? {
     guard let port = DatabaseServers.redisPort() else { return nil }

@@ -19,7 +19,7 @@ enum TLSRedis {
         do { try openssl.run() } catch { return .failure(.failed("cannot run openssl: \(error)")) }
         openssl.waitUntilExit()
         guard openssl.terminationStatus == 0 else { return .failure(.failed("openssl could not make a certificate")) }
-        guard let port = try? closedLoopbackPort() else { return .failure(.failed("no free port")) }
+        guard let port = try? freeLoopbackPort() else { return .failure(.failed("no free port")) }
         let redis = Process()
         redis.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         redis.arguments = ["--port", "0", "--tls-port", String(port), "--bind", "127.0.0.1",
@@ -59,7 +59,7 @@ enum TLSRedis {
 
 @Suite("Redis over TLS (rediss://) against a real redis-server", .serialized)
 struct RedisTLSTests {
-    let check = RedisPingCheck.Ping(variable: "REDIS_URL", warn: .milliseconds(100), fail: .seconds(1), timeout: .seconds(5))
+    let check = RedisPingCheck.Ping(variable: "REDIS_URL", warn: .seconds(1), fail: .seconds(2), timeout: .seconds(5))
 
     @Test("an untrusted certificate fails in plain words; trusted (SSL_CERT_FILE) it answers PONG over TLS")
     func tls() async {

@@ -29,7 +29,7 @@ struct SessionEndToEndTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let sessions = state + "/doctor/sessions"
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(15)
         var journal: String?
         while Date() < deadline {
             if let id = try? FileManager.default.contentsOfDirectory(atPath: sessions).first,
