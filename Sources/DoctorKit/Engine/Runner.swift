@@ -226,9 +226,4 @@ final class StepCache: @unchecked Sendable {
         }
         return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
-
-    /// Forgets every result, so the next run checks again (`step` in the REPL re-runs).
-    func reset() {
-        lock.withLock { tasks.removeAll() }
-    }
 }

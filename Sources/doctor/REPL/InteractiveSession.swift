@@ -220,12 +220,6 @@ final class InteractiveSession {
         }
     }
 
-    /// Whether anything has been recorded.
-    var isRecording: Bool {
-        if case .recording = recorderState { return true }
-        return false
-    }
-
     /// Ends the record (when anything happened) and says where the note is.
     private func finish() {
         guard case let .recording(recorder) = recorderState else {

@@ -56,7 +56,7 @@ final class RedisSession {
         if let password = url.password {
             phase = "AUTH"
             let reply = try command(url.user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
-            if case let .error(message) = reply { throw .authentication(Self.firstWord(message)) }
+            if case let .error(message) = reply { throw .authentication(message) }
         }
         if url.database != 0 {
             phase = "SELECT"
@@ -82,9 +82,6 @@ final class RedisSession {
         let proto = tls.flatMap { SSL_get_version($0) }.map { String(cString: $0) }
         return RedisClient.Ping(connect: connected - start, roundTrip: roundTrip, version: version, tlsProtocol: proto)
     }
-
-    /// `WRONGPASS invalid username-password pair…` → the code and its sentence, nothing the user sent.
-    static func firstWord(_ message: String) -> String { message }
 
     // MARK: - Socket
 
