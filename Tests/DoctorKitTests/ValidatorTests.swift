@@ -194,6 +194,27 @@ struct StripeKeyValidatorTests {
         #expect(validate("STRIPE_SECRET_KEY", password).message.contains("no recognisable prefix"))
     }
 
+    @Test("a value that works never fails its format check: underscores pass, the unusual warns, only a definite error fails")
+    func onlyDefiniteErrorsFail() {
+        // Stripe's own fixtures and real keys carry underscores in their bodies.
+        #expect(validate("STRIPE_WEBHOOK_SECRET", "whsec_test_secret").status == .warn)
+        #expect(validate("STRIPE_WEBHOOK_SECRET", "whsec_test_secret_with_enough_length").status == .pass)
+        let underscored = validate("STRIPE_SECRET_KEY", "sk_test_51Hx_\(body)_x9")
+        #expect(underscored.status == .pass, "\(underscored.message)")
+        #expect(validate("RENDER_SERVICE_ID", "srv-abc_123").status == .warn)
+        #expect(validate("RENDER_SERVICE_ID", "srv-d0abc123xyz").status == .pass)
+        // Merely unusual characters: at most a warning.
+        let dotted = validate("STRIPE_SECRET_KEY", "sk_test_\(body).x")
+        #expect(dotted.status == .warn && dotted.message.contains("unusual characters"))
+        // Definite copy errors still fail: a stray quote inside, a control character, a cut-off body.
+        let quoted = validate("STRIPE_SECRET_KEY", "sk_test_\(body)\"")
+        #expect(quoted.status == .fail && quoted.message.contains("stray quote"))
+        #expect(validate("STRIPE_WEBHOOK_SECRET", "whsec_\(body)'").status == .fail)
+        #expect(validate("STRIPE_SECRET_KEY", "sk_test_\(body)\u{07}").status == .fail)
+        #expect(validate("STRIPE_SECRET_KEY", "sk_live_").status == .fail)
+        #expect(validate("RENDER_SERVICE_ID", "srv-\"abc\"").status == .fail)
+    }
+
     @Test func whitespaceIsACopyPasteError() {
         let finding = validate("STRIPE_SECRET_KEY", "sk_test_\(body)\n")
         #expect(finding.status == .fail)
@@ -212,8 +233,10 @@ struct StripeKeyValidatorTests {
         #expect(good.status == .pass)
         #expect(good.shown == "whsec_…")
         expectNoLeak(good, of: body + password)
+        // Short is only unusual: Stripe's own fixture `whsec_test_secret` works.
         let short = validate("STRIPE_WEBHOOK_SECRET", "whsec_abc123")
-        #expect(short.status == .fail && short.message.contains("too short"))
+        #expect(short.status == .warn && short.message.contains("cut off?"))
+        #expect(validate("STRIPE_WEBHOOK_SECRET", "whsec_").status == .fail)
         let apiKey = validate("STRIPE_WEBHOOK_SECRET", "sk_test_\(body)")
         #expect(apiKey.status == .fail && apiKey.message.contains("API key"))
         let unprefixed = validate("STRIPE_WEBHOOK_SECRET", password + password)

@@ -9,6 +9,14 @@ public protocol Check: Sendable {
     func run(in context: CheckContext) async -> CheckOutcome
 }
 
+/// A check whose verdict rests partly on guesses (a value's shape) that a live step of the same
+/// run can settle, so that one run never contradicts itself.
+public protocol ProofAwareCheck: Check {
+    /// The outcome judged again knowing `proofs` (variable → the step that showed it works); nil
+    /// when that changes nothing.
+    func revised(_ outcome: CheckOutcome, proofs: [String: String], in configuration: Configuration) -> CheckOutcome?
+}
+
 /// A kind of check that runbooks name in `check:`; each kind lives in a file of its own.
 public protocol CheckKind {
     /// The name runbooks use, e.g. `http`.

@@ -57,7 +57,7 @@ public struct EnvCheck: CheckKind {
 }
 
 /// The `env` check built from a step.
-struct EnvVariablesCheck: Check {
+struct EnvVariablesCheck: ProofAwareCheck {
     let variables: [(name: String, need: EnvCheck.Need)]
     let timeout: Duration
 
@@ -76,8 +76,20 @@ struct EnvVariablesCheck: Check {
     ]
 
     func run(in context: CheckContext) async -> CheckOutcome {
-        let configuration = context.configuration
+        evaluate(context.configuration, proofs: [:])
+    }
+
+    func revised(_ outcome: CheckOutcome, proofs: [String: String], in configuration: Configuration) -> CheckOutcome? {
+        let again = evaluate(configuration, proofs: proofs)
+        return again.status == outcome.status && again.summary == outcome.summary ? nil : again
+    }
+
+    /// The verdict on every listed variable; `proofs` names, for each variable another step of the
+    /// run showed to work, that step: its shape findings then count for less (issue 10's rule: a
+    /// live step that proves a value works outranks a guess from its shape).
+    func evaluate(_ configuration: Configuration, proofs: [String: String]) -> CheckOutcome {
         var evidence = Evidence()
+        var moot: [String] = []
         var failed: [VariableFinding] = []
         var warned: [String] = []
         var missingRequired: [String] = []
@@ -124,10 +136,21 @@ struct EnvVariablesCheck: Check {
                 evidence[name] = .object(entry)
                 continue
             }
-            let finding = VariableValidators.validate(name, value, in: configuration)
+            var finding = VariableValidators.validate(name, value, in: configuration)
+            let prover = finding.status == .pass ? nil : proofs[name]
+            if let prover {
+                // Demoted one level, never dropped silently: the evidence keeps what the shape said.
+                let was = finding.status
+                finding.status = was == .fail ? .warn : .pass
+                finding.message = was == .fail
+                    ? "\(finding.message), yet \(prover) showed it works"
+                    : "\(finding.message); but \(prover) showed it works"
+                if finding.status == .pass { moot.append("\(name) looks unusual but \(prover) showed it works") }
+            }
             var entry: [(String, JSONValue)] = [("status", .string(finding.status.rawValue))]
             if let shown = finding.shown { entry.append(("shown", .string(shown))) }
             entry.append(("message", .string(finding.message)))
+            if let prover { entry.append(("proven_by", .string(prover))) }
             if let origin { entry.append(("origin", .string(origin))) }
             evidence[name] = .object(entry)
             switch finding.status {
@@ -166,7 +189,8 @@ struct EnvVariablesCheck: Check {
         }
         let noun = valid == 1 ? "variable" : "variables"
         let optionalHint = missingOthers.compactMap { Self.advice[$0] }.first { $0.contains("REDIS_URL") }
-        return CheckOutcome(.pass, "\(valid) \(noun) valid\(notSet)", evidence: evidence, hint: optionalHint)
+        let notes = moot.isEmpty ? "" : " (" + moot.joined(separator: "; ") + ")"
+        return CheckOutcome(.pass, "\(valid) \(noun) valid\(notSet)\(notes)", evidence: evidence, hint: optionalHint)
     }
 
     /// "A is not set" / "A and B are not set" / "A, B and C are not set".

@@ -82,17 +82,20 @@ public struct PostgresPingCheck: CheckKind {
             let tls = connection.tls == nil ? "no TLS" : "TLS"
             let summary = "PostgreSQL \(connection.serverVersion) \(ping.rawValue), \(info.user ?? "default user") authenticated, "
                 + "SELECT 1 in \(DatabaseStep.milliseconds(median)) (\(tls))"
+            // An authenticated session answered: the URL works, whatever its shape suggested.
+            let proven = evidence["accelerate"] == nil ? variable : "DIRECT_URL"
             if median >= fail {
-                return CheckOutcome(.fail, "\(summary), over the \(fail.short) critical threshold", evidence: evidence)
+                return CheckOutcome(.fail, "\(summary), over the \(fail.short) critical threshold", evidence: evidence).proving(proven)
             }
             if median >= warn {
-                return CheckOutcome(.warn, "\(summary), over the \(warn.short) threshold", evidence: evidence)
+                return CheckOutcome(.warn, "\(summary), over the \(warn.short) threshold", evidence: evidence).proving(proven)
             }
             if connection.tls == nil, !URLParts.isLocal(info.hostDisplay), !info.hostDisplay.hasPrefix("/") {
                 return CheckOutcome(.warn, "\(summary): the connection to a remote server is not encrypted", evidence: evidence,
                                     hint: "Add sslmode=require to DATABASE_URL so credentials and payment data are encrypted in transit.")
+                    .proving(proven)
             }
-            return CheckOutcome(.pass, summary, evidence: evidence)
+            return CheckOutcome(.pass, summary, evidence: evidence).proving(proven)
         }
     }
 }

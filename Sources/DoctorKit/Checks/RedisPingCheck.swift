@@ -56,9 +56,15 @@ public struct RedisPingCheck: CheckKind {
             evidence["tls"] = .string(ping.tlsProtocol ?? "not in use")
             let summary = "PONG in \(DatabaseStep.milliseconds(ping.roundTrip))" + (ping.version.map { " from Redis \($0)" } ?? "")
                 + (ping.tlsProtocol.map { " over \($0)" } ?? "")
-            if ping.roundTrip >= fail { return CheckOutcome(.fail, "\(summary), over the \(fail.short) critical threshold", evidence: evidence) }
-            if ping.roundTrip >= warn { return CheckOutcome(.warn, "\(summary), over the \(warn.short) threshold", evidence: evidence) }
-            return CheckOutcome(.pass, summary, evidence: evidence)
+            let outcome: CheckOutcome
+            if ping.roundTrip >= fail {
+                outcome = CheckOutcome(.fail, "\(summary), over the \(fail.short) critical threshold", evidence: evidence)
+            } else if ping.roundTrip >= warn {
+                outcome = CheckOutcome(.warn, "\(summary), over the \(warn.short) threshold", evidence: evidence)
+            } else {
+                outcome = CheckOutcome(.pass, summary, evidence: evidence)
+            }
+            return outcome.proving(variable)
         }
 
         private func scrub(_ text: String, password: String?) -> String {

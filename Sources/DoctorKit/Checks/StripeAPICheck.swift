@@ -28,7 +28,7 @@ public struct StripeAPICheck: CheckKind {
             case let .success(built): client = built
             case let .failure(box): return box.outcome
             }
-            var evidence = StripeCheckSupport.evidence(client)
+            let evidence = StripeCheckSupport.evidence(client)
             let started = ContinuousClock.now
             let response: StripeResponse
             do {
@@ -36,7 +36,13 @@ public struct StripeAPICheck: CheckKind {
             } catch {
                 return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
             }
-            let elapsed = ContinuousClock.now - started
+            // Stripe answered with the account: the key works, whatever its shape suggested.
+            return judge(response, elapsed: ContinuousClock.now - started, client: client, evidence: evidence)
+                .proving("STRIPE_SECRET_KEY")
+        }
+
+        private func judge(_ response: StripeResponse, elapsed: Duration, client: StripeClient, evidence: Evidence) -> CheckOutcome {
+            var evidence = evidence
             let account = response.json
             if let id = account.string("id") { evidence["account_id"] = .string(id) }
             if let name = account["business_profile"]?.string("name") ?? account["settings"]?["dashboard"]?.string("display_name") {

@@ -81,6 +81,14 @@ extension WebhookSecretCheck {
         static func judgeAge(
             _ delivery: CapturedDelivery, parsed: StripeSignature.Header, tolerance: Int, now: Int, evidence: Evidence, note: String
         ) -> CheckOutcome {
+            // The signature matched: Stripe signs with this very secret, whatever its shape suggested.
+            judgeTimestamp(delivery, parsed: parsed, tolerance: tolerance, now: now, evidence: evidence, note: note)
+                .proving("STRIPE_WEBHOOK_SECRET")
+        }
+
+        private static func judgeTimestamp(
+            _ delivery: CapturedDelivery, parsed: StripeSignature.Header, tolerance: Int, now: Int, evidence: Evidence, note: String
+        ) -> CheckOutcome {
             var evidence = evidence
             let timestamp = parsed.timestamp ?? now
             let matched = "the captured delivery verifies with STRIPE_WEBHOOK_SECRET\(note)"

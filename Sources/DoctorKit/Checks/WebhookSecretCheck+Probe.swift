@@ -62,12 +62,14 @@ extension WebhookSecretCheck {
                 if roundTrip >= fail {
                     return CheckOutcome(.fail, "\(summary), but over the \(fail.short) critical threshold", evidence: evidence,
                                         hint: "Stripe times a delivery out and retries it: acknowledge with 2xx first and process the event asynchronously (the guide wants under 1 s).")
+                        .proving("STRIPE_WEBHOOK_SECRET")
                 }
                 if roundTrip >= warn {
                     return CheckOutcome(.warn, "\(summary), but over the \(warn.short) healthy threshold", evidence: evidence,
                                         hint: "Webhook processing should take under 1 s: look for N+1 queries in the handler and acknowledge before slow work.")
+                        .proving("STRIPE_WEBHOOK_SECRET")
                 }
-                return CheckOutcome(.pass, summary, evidence: evidence)
+                return CheckOutcome(.pass, summary, evidence: evidence).proving("STRIPE_WEBHOOK_SECRET")
             }
             if signed.status == 400 {
                 if signed.text.lowercased().contains("signature") {

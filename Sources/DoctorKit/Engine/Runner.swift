@@ -106,6 +106,7 @@ public final class Runner: Sendable {
                 id: runbook.id, title: runbook.title, status: Status.worst(steps.map(\.status)),
                 escalation: runbook.escalation, steps: steps))
         }
+        reports = Self.corroborate(reports, runbooks, configuration: configuration, progress: progress)
         let status = Status.worst(reports.map(\.status))
         return RunReport(
             status: status, exitCode: ExitStatus(worst: status, failOn: options.failOn).rawValue,
@@ -140,6 +141,7 @@ public final class Runner: Sendable {
         var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
                                  startedAt: outcome.startedAt, duration: outcome.duration)
         result.evidence = outcome.outcome.evidence
+        if !outcome.outcome.proves.isEmpty { result.proves = outcome.outcome.proves }
         // The runbook's hint is for steps that did not pass; a check's own hint (e.g. "Redis is
         // recommended") is worth showing even on a pass.
         result.hint = outcome.outcome.hint ?? (result.status == .pass || result.status == .skip ? nil : step.hint)

@@ -13,6 +13,7 @@ extension StepResult: Decodable {
             hint: try container.decodeIfPresent(String.self, forKey: .hint),
             evidence: try container.decodeIfPresent(Evidence.self, forKey: .evidence) ?? Evidence(),
             startedAt: try container.decode(Date.self, forKey: .startedAt))
+        proves = try container.decodeIfPresent([String].self, forKey: .proves)
     }
 }
 

@@ -10,6 +10,9 @@ public struct CheckOutcome: Sendable, Equatable {
     public var evidence: Evidence
     /// A hint more precise than the runbook's, when the check knows the cause.
     public var hint: String?
+    /// The variables this step showed to work live (the API accepted the key, the service accepted
+    /// a probe signed with the secret): they outrank any guess from a value's shape in the same run.
+    public var proves: [String] = []
 
     /// An outcome with the given parts.
     public init(_ status: Status, _ summary: String, evidence: Evidence = Evidence(), hint: String? = nil) {
@@ -17,6 +20,13 @@ public struct CheckOutcome: Sendable, Equatable {
         self.summary = summary
         self.evidence = evidence
         self.hint = hint
+    }
+
+    /// The outcome, marked as proving that `variables` work.
+    public func proving(_ variables: String...) -> CheckOutcome {
+        var copy = self
+        copy.proves = variables
+        return copy
     }
 }
 
@@ -40,9 +50,11 @@ public struct StepResult: Sendable, Equatable, Encodable {
     public var evidence: Evidence
     /// When the step started.
     public var startedAt: Date
+    /// The variables the step showed to work live (see `CheckOutcome.proves`); nil when none.
+    public var proves: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, title, status, summary, hint, evidence
+        case id, kind, title, status, summary, hint, evidence, proves
         case durationMs = "duration_ms"
         case startedAt = "started_at"
     }

@@ -65,8 +65,11 @@ enum URLValidators {
         let id = value.trimmingWhitespace
         if !id.hasPrefix("srv-") || id.count == 4 {
             result.fail("\(name) must be a service id such as srv-abc123 (from the service's dashboard URL)")
+        } else if id.contains(where: { "\"'`\\".contains($0) }) {
+            result.fail("a quote or backslash in the service id: a stray quote from copying it")
         } else if !id.dropFirst(4).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            result.fail("unexpected characters after srv-: a service id is letters and digits")
+            // Only unusual: Render's ids are letters and digits today, but the API is the judge.
+            result.warn("unusual characters after srv-: Render's service ids are letters and digits")
         }
         return result.finding(passMessage: "Render service \(id)")
     }
