@@ -10,17 +10,23 @@ public struct CheckContext: Sendable {
     public var deadline: ContinuousClock.Instant
     /// What every step of the run shares besides `http`: database sessions, absent resources.
     public var resources: SharedResources
+    /// The step this context runs (for the run's request log).
+    public var stepID: String
+    /// The run's requests to the service under diagnosis, when the runner keeps one.
+    public var requestLog: TargetRequestLog?
 
     /// A context with the given parts.
     public init(
         configuration: Configuration, http: HTTPClient, readOnly: Bool, deadline: ContinuousClock.Instant,
-        resources: SharedResources = SharedResources()
+        resources: SharedResources = SharedResources(), stepID: String = "", requestLog: TargetRequestLog? = nil
     ) {
         self.configuration = configuration
         self.http = http
         self.readOnly = readOnly
         self.deadline = deadline
         self.resources = resources
+        self.stepID = stepID
+        self.requestLog = requestLog
     }
 
     /// Time left before `deadline`, never negative.

@@ -97,7 +97,7 @@ public struct HTTPCheck: CheckKind {
                 timeout: limit, maxRedirects: maxRedirects)
             let response: HTTPResponse
             do {
-                response = try await context.http.perform(request)
+                response = try await context.perform(request)
             } catch {
                 // The few milliseconds spent before the request started are not the user's timeout.
                 if case let .timedOut(_, phase) = error, timeout - limit < .milliseconds(100) {

@@ -10,6 +10,9 @@ public struct HTTPSampleCheck: CheckKind {
 
     /// At most this many requests per step: a tenth of the service's per-minute budget.
     static let maxSamples = 30
+    /// How long sampling may go on by default: a verdict on a slow service within seconds, while a
+    /// healthy one (tens of milliseconds a request) still gets every planned sample.
+    static let defaultBudget = Duration.seconds(5)
 
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         let location = parameters.value("url")?.location ?? parameters.location
@@ -29,16 +32,20 @@ public struct HTTPSampleCheck: CheckKind {
         if successFail > successWarn {
             throw RunbookError(parameters.value("success_fail")!.location, "`success_fail` (\(successFail)%) must not be above `success_warn` (\(successWarn)%)")
         }
+        let budget = try parameters.duration("budget") ?? defaultBudget
+        if budget < .seconds(1) || budget > .seconds(120) {
+            throw RunbookError(parameters.value("budget")!.location, "`budget` must be from 1s to 120s: the time sampling may take before it settles on what it has")
+        }
         let (warn, fail) = try step.latencyBands(warn: HTTPCheck.defaultWarn, fail: HTTPCheck.defaultFail)
         let perRequest = fail + .seconds(1)
-        // Every sample may take up to its own timeout plus the pause: the step must leave room for all.
-        let needed = (perRequest + interval) * samples
+        // No sample starts past the budget, and the last one may take up to its own timeout.
+        let needed = budget + perRequest
         let timeout = step.timeout ?? needed
         if let written = step.timeout, written < needed {
-            throw RunbookError(step.timeoutLocation, "timeout (\(written.short)) is too short for \(samples) samples of up to \(perRequest.short) each, \(interval.short) apart (needs \(needed.short))")
+            throw RunbookError(step.timeoutLocation, "timeout (\(written.short)) is too short for a sampling budget of \(budget.short) plus one last sample of up to \(perRequest.short) (needs \(needed.short))")
         }
         return Sampler(url: url, method: method, expectStatus: expectStatus, samples: samples, interval: interval,
-                       perRequest: perRequest, successWarn: successWarn, successFail: successFail,
+                       budget: budget, perRequest: perRequest, successWarn: successWarn, successFail: successFail,
                        warn: warn, fail: fail, timeout: timeout)
     }
 
@@ -57,6 +64,7 @@ public struct HTTPSampleCheck: CheckKind {
         let expectStatus: StatusSet
         let samples: Int
         let interval: Duration
+        let budget: Duration
         let perRequest: Duration
         let successWarn: Double
         let successFail: Double
@@ -72,21 +80,40 @@ public struct HTTPSampleCheck: CheckKind {
             }
             var evidence = Evidence()
             evidence["url"] = .string(expanded)
-            var record = SampleRecord()
+            var record = SampleRecord(planned: samples)
+            let clock = ContinuousClock()
+            let start = clock.now
             for index in 0..<samples {
-                if index > 0 { try? await Task.sleep(for: interval) }
+                if index > 0 {
+                    // Stop once the verdict cannot change, or when the next sample (judged by the
+                    // slowest so far) would end past the budget: a slow service gets its verdict in
+                    // seconds, from the samples taken.
+                    if let settled = record.settled(self) {
+                        record.stopped = settled
+                        break
+                    }
+                    let expected = interval + (record.totals.max() ?? .zero)
+                    if clock.now - start + expected > budget {
+                        record.stopped = "the \(budget.short) sampling budget was reached after \(index) of \(samples) samples"
+                        break
+                    }
+                    try? await Task.sleep(for: interval)
+                }
                 if Task.isCancelled { return CheckOutcome(.unknown, "cancelled", evidence: evidence) }
-                guard context.remaining > .milliseconds(50) else { break }
+                guard context.remaining > .milliseconds(50) else {
+                    record.stopped = "the step's deadline came after \(index) of \(samples) samples"
+                    break
+                }
                 let request = HTTPRequest(method: method, url: expanded, timeout: min(perRequest, context.remaining), maxRedirects: 3)
                 do {
-                    let response = try await context.http.perform(request)
+                    let response = try await context.perform(request)
                     record.add(response, expected: expectStatus)
                     // The doctor must never be the cause of a 429: stop while the service's budget is
                     // still comfortable (a fifth of its limit, at least 10 requests, left for real traffic).
                     if let remaining = response.header("ratelimit-remaining").flatMap(Int.init),
                        remaining < max(10, (response.header("ratelimit-limit").flatMap(Int.init) ?? 100) / 5),
                        index < samples - 1 {
-                        evidence["stopped_early"] = .string("RateLimit-Remaining was \(remaining): sampling stopped to leave the budget to real traffic")
+                        record.stopped = "RateLimit-Remaining was \(remaining): sampling stopped to leave the budget to real traffic"
                         break
                     }
                 } catch {
@@ -97,106 +124,5 @@ public struct HTTPSampleCheck: CheckKind {
             }
             return record.outcome(evidence: evidence, check: self)
         }
-    }
-}
-
-/// What the samples of one step found.
-struct SampleRecord {
-    var totals: [Duration] = []
-    var timings: [HTTPTimings] = []
-    var succeeded = 0
-    var failures: [String: Int] = [:]
-    var retryAfter: String?
-    var rateLimitRemaining: String?
-    var attempted: Int { succeeded + failures.values.reduce(0, +) }
-
-    mutating func add(_ response: HTTPResponse, expected: StatusSet) {
-        totals.append(response.timings.total)
-        timings.append(response.timings)
-        if let value = response.header("retry-after") { retryAfter = value }
-        if let value = response.header("ratelimit-remaining") { rateLimitRemaining = value }
-        if expected.contains(response.status) {
-            succeeded += 1
-        } else {
-            let kind: String
-            switch response.status {
-            case 429: kind = "429 rate limited"
-            case 500...599: kind = "\(response.status) server error"
-            default: kind = "\(response.status) unexpected"
-            }
-            failures[kind, default: 0] += 1
-        }
-    }
-
-    mutating func add(_ error: HTTPError) {
-        let kind: String
-        switch error {
-        case .timedOut: kind = "timeout"
-        case .connectionRefused: kind = "connection refused"
-        case .protocolError: kind = "connection reset or not HTTP"
-        case .tls: kind = "TLS"
-        case .dnsFailure: kind = "DNS"
-        default: kind = "other"
-        }
-        failures[kind, default: 0] += 1
-    }
-
-    static func percentile(_ values: [Duration], _ p: Double) -> Duration {
-        guard !values.isEmpty else { return .zero }
-        let sorted = values.sorted()
-        let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
-    }
-
-    func outcome(evidence: Evidence, check: HTTPSampleCheck.Sampler) -> CheckOutcome {
-        var evidence = evidence
-        guard attempted > 0 else { return CheckOutcome(.unknown, "no sample finished before the deadline", evidence: evidence) }
-        let rate = Double(succeeded) / Double(attempted) * 100
-        evidence["samples"] = .int(attempted)
-        evidence["succeeded"] = .int(succeeded)
-        evidence["success_rate"] = .string(String(format: "%.1f%%", rate))
-        if !failures.isEmpty {
-            evidence["failures"] = .object(failures.sorted { $0.value > $1.value }.map { ($0.key, .int($0.value)) })
-        }
-        let p50 = Self.percentile(totals, 0.5), p90 = Self.percentile(totals, 0.9)
-        if !totals.isEmpty {
-            evidence["latency"] = .object([("p50_ms", .int(Int(p50.milliseconds))), ("p90_ms", .int(Int(p90.milliseconds))),
-                                           ("max_ms", .int(Int((totals.max() ?? .zero).milliseconds)))])
-            func median(_ phase: (HTTPTimings) -> Duration) -> JSONValue {
-                .double(Double(Self.percentile(timings.map(phase), 0.5).milliseconds))
-            }
-            evidence["median_breakdown_ms"] = .object([
-                ("dns", median(\.dns)), ("connect", median(\.connect)), ("tls", median(\.tls)), ("first_byte", median(\.firstByte)),
-            ])
-        }
-        if let retryAfter { evidence["retry_after"] = .string(retryAfter) }
-        if let rateLimitRemaining { evidence["ratelimit_remaining"] = .string(rateLimitRemaining) }
-
-        var summary = "\(attempted) samples: \(String(format: "%.0f", rate))% succeeded"
-        if !totals.isEmpty { summary += ", p50 \(p50.short), p90 \(p90.short)" }
-        if !failures.isEmpty {
-            summary += "; failures: " + failures.sorted { $0.value > $1.value }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
-        }
-        var status = Status.pass
-        var hints: [String] = []
-        if rate < check.successFail {
-            status = .fail
-        } else if rate < check.successWarn {
-            status = .warn
-        }
-        if failures.keys.contains(where: { $0.hasPrefix("429") }) {
-            hints.append("Requests were rate limited (429" + (retryAfter.map { ", Retry-After \($0) s" } ?? "") + "): the service's limit is 100 requests per 60 s; raise it if the traffic is legitimate, investigate if it is a sudden spike.")
-        }
-        if failures.keys.contains(where: { $0.contains("server error") || $0 == "timeout" || $0.contains("reset") }) {
-            hints.append("Random 5xx, timeouts or resets point at the database connection or the instance: check the Render logs and Sentry for the failing requests' times and retry timing.")
-        }
-        if p90 >= check.fail {
-            status = .fail
-            summary += " (p90 over the \(check.fail.short) critical threshold)"
-        } else if p90 >= check.warn {
-            if status == .pass { status = .warn }
-            summary += " (p90 over the \(check.warn.short) healthy threshold)"
-        }
-        return CheckOutcome(status, summary, evidence: evidence, hint: hints.isEmpty ? nil : hints.joined(separator: " "))
     }
 }

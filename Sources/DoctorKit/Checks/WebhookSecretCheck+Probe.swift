@@ -93,7 +93,7 @@ extension WebhookSecretCheck {
                 headers: [("Content-Type", "application/json; charset=utf-8"), ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) doctor")],
                 body: Data(body), timeout: limit, maxRedirects: 0, credentialHeaders: [("Stripe-Signature", header)])
             do {
-                return .success(try await context.http.perform(request))
+                return .success(try await context.perform(request))
             } catch {
                 return .failure(error)
             }

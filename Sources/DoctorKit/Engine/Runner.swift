@@ -63,6 +63,7 @@ public final class Runner: Sendable {
         let start = clock.now
         let deadline = start + options.timeout
         let semaphore = AsyncSemaphore(options.concurrency)
+        let requestLog = TargetRequestLog()
 
         var tasks: [[Task<StepResult, Never>]] = []
         for runbook in runbooks {
@@ -71,7 +72,7 @@ public final class Runner: Sendable {
                 let dependencies = step.needs.compactMap { id in byID[id].map { (id, $0) } }
                 byID[step.id] = Task {
                     await self.runStep(step, of: runbook, after: dependencies, deadline: deadline,
-                                       semaphore: semaphore, progress: progress)
+                                       semaphore: semaphore, requestLog: requestLog, progress: progress)
                 }
             }
             tasks.append(runbook.steps.map { byID[$0.id]! })
@@ -107,6 +108,7 @@ public final class Runner: Sendable {
                 escalation: runbook.escalation, steps: steps))
         }
         reports = Self.corroborate(reports, runbooks, configuration: configuration, progress: progress)
+        reports = Self.nameColdStart(reports, requestLog.entries, progress: progress)
         let status = Status.worst(reports.map(\.status))
         return RunReport(
             status: status, exitCode: ExitStatus(worst: status, failOn: options.failOn).rawValue,
@@ -117,7 +119,7 @@ public final class Runner: Sendable {
 
     private func runStep(
         _ step: Step, of runbook: Runbook, after dependencies: [(String, Task<StepResult, Never>)],
-        deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore,
+        deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore, requestLog: TargetRequestLog,
         progress: @escaping @Sendable (StepEvent) -> Void
     ) async -> StepResult {
         for (id, dependency) in dependencies {
@@ -136,7 +138,7 @@ public final class Runner: Sendable {
             }
             defer { semaphore.release() }
             progress(.started(runbook: runbook.id, step: step.id))
-            return await execute(step, deadline: deadline)
+            return await execute(step, deadline: deadline, requestLog: requestLog)
         }
         var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
                                  startedAt: outcome.startedAt, duration: outcome.duration)
@@ -149,7 +151,7 @@ public final class Runner: Sendable {
         return result
     }
 
-    private func execute(_ step: Step, deadline runDeadline: ContinuousClock.Instant) async -> TimedOutcome {
+    private func execute(_ step: Step, deadline runDeadline: ContinuousClock.Instant, requestLog: TargetRequestLog) async -> TimedOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let startedAt = Date()
@@ -157,7 +159,7 @@ public final class Runner: Sendable {
         let stepDeadline = min(ownDeadline, runDeadline)
         let context = CheckContext(
             configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
-            resources: resources)
+            resources: resources, stepID: step.id, requestLog: requestLog)
         let timeout = step.timeout
         var outcome = await firstOf(
             { await step.check.run(in: context) },

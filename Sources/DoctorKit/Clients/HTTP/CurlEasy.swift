@@ -108,6 +108,7 @@ final class CurlEasy {
             connect: phase(connect, dns),
             tls: appConnect > 0 ? phase(appConnect, connect) : .zero,
             firstByte: firstByte > 0 ? phase(firstByte, preTransfer) : .zero,
-            total: .microseconds(total))
+            total: .microseconds(total),
+            transfer: firstByte > 0 ? phase(total, firstByte) : .zero)
     }
 }

@@ -35,7 +35,9 @@ public final class HTTPClient: Sendable {
                 timeout: remaining, maxBodyBytes: request.maxBodyBytes)
             response.redirects = redirects
             guard (300...399).contains(response.status), let location, request.maxRedirects > 0 else {
-                response.timings.total = clock.now - start
+                // libcurl's own total for a single transfer (what `curl -w %{time_total}` reports);
+                // across redirects, the wall time of every hop.
+                if redirects > 0 { response.timings.total = clock.now - start }
                 return response
             }
             guard redirects < request.maxRedirects else { throw HTTPError.tooManyRedirects(request.maxRedirects) }

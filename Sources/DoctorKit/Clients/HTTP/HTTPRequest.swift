@@ -49,6 +49,8 @@ public struct HTTPTimings: Sendable, Equatable {
     public var firstByte: Duration
     /// The whole transfer.
     public var total: Duration
+    /// From the first response byte to the last.
+    public var transfer: Duration = .zero
 
     /// Timings with every phase zero.
     public static let zero = HTTPTimings(dns: .zero, connect: .zero, tls: .zero, firstByte: .zero, total: .zero)
@@ -62,7 +64,7 @@ public struct HTTPTimings: Sendable, Equatable {
         }
         return .object([
             ("dns_ms", ms(dns)), ("connect_ms", ms(connect)), ("tls_ms", ms(tls)),
-            ("first_byte_ms", ms(firstByte)), ("total_ms", ms(total)),
+            ("first_byte_ms", ms(firstByte)), ("transfer_ms", ms(transfer)), ("total_ms", ms(total)),
         ])
     }
 }
