@@ -159,10 +159,7 @@ public struct StripeClient: Sendable {
             attempts: attempts))
     }
 
-    private func excerpt(_ text: String) -> String {
-        let flat = scrub(text).replacingOccurrences(of: "\n", with: " ")
-        return flat.count > 200 ? String(flat.prefix(200)) + "…" : flat
-    }
+    private func excerpt(_ text: String) -> String { BodyExcerpt.of(text, redactedBy: scrub) }
 
     /// `text` with this client's key reduced to prefix and last four, and every secret of a
     /// `SecretKind` (other keys, tokens, passwords) to what may be shown of it.
