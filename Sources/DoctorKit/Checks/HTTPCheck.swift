@@ -105,7 +105,7 @@ public struct HTTPCheck: CheckKind {
                 }
                 return outcome(for: error, evidence: evidence)
             }
-            return evaluate(response, evidence: evidence)
+            return evaluate(response, evidence: evidence, redactor: Redactor(context.configuration))
         }
 
         private func outcome(for error: HTTPError, evidence: Evidence) -> CheckOutcome {
@@ -124,7 +124,7 @@ public struct HTTPCheck: CheckKind {
             }
         }
 
-        private func evaluate(_ response: HTTPResponse, evidence: Evidence) -> CheckOutcome {
+        private func evaluate(_ response: HTTPResponse, evidence: Evidence, redactor: Redactor) -> CheckOutcome {
             var evidence = evidence
             evidence["status"] = .int(response.status)
             evidence["timings"] = response.timings.json
@@ -139,7 +139,7 @@ public struct HTTPCheck: CheckKind {
             evidence["body_bytes"] = .int(response.body.count)
             if response.bodyTruncated { evidence["body_truncated"] = .bool(true) }
             let total = response.timings.total
-            let excerpt = Self.excerpt(response.text)
+            let excerpt = BodyExcerpt.of(response.text, redactedBy: redactor.redact)
 
             guard expectStatus.contains(response.status) else {
                 evidence["body_excerpt"] = .string(excerpt)
@@ -175,12 +175,6 @@ public struct HTTPCheck: CheckKind {
                 return CheckOutcome(.warn, "\(summary), over the \(warn.short) healthy threshold", evidence: evidence)
             }
             return CheckOutcome(.pass, summary, evidence: evidence)
-        }
-
-        /// The start of a body, on one line, for evidence.
-        static func excerpt(_ text: String) -> String {
-            let flat = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-            return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
         }
     }
 }

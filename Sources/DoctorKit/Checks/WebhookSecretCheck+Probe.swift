@@ -24,6 +24,7 @@ extension WebhookSecretCheck {
             case let .success(value): secret = value
             case let .failure(box): return box.outcome
             }
+            let redactor = Redactor(context.configuration)
             var evidence = Evidence()
             evidence["url"] = .string(target)
             let now = Int(Date().timeIntervalSince1970)
@@ -39,14 +40,14 @@ extension WebhookSecretCheck {
             case let .failure(error): return Self.outcome(for: error, evidence: evidence)
             }
             evidence["control_status"] = .int(control.status)
-            evidence["control_response"] = .string(Self.responseLine(control))
+            evidence["control_response"] = .string(Self.responseLine(control, redactor))
             if (200...299).contains(control.status) {
                 return CheckOutcome(
                     .fail, "the endpoint accepted an event with a wrong signature (HTTP \(control.status)): it does not verify Stripe signatures",
                     evidence: evidence,
                     hint: "Security: anyone can post fake payment events to the service. Verify every request with stripe.webhooks.constructEvent(rawBody, req.headers['stripe-signature'], STRIPE_WEBHOOK_SECRET) on the raw body, and answer 400 when it throws.")
             }
-            if let early = Self.routeProblem(control, target: target, evidence: evidence) { return early }
+            if let early = Self.routeProblem(control, target: target, evidence: evidence, redactor: redactor) { return early }
 
             let signed: HTTPResponse
             switch await post(event.body, header: StripeSignature.header(secret: secret, timestamp: now, payload: event.body), to: target, context: context) {
@@ -54,7 +55,7 @@ extension WebhookSecretCheck {
             case let .failure(error): return Self.outcome(for: error, evidence: evidence)
             }
             evidence["status"] = .int(signed.status)
-            evidence["response"] = .string(Self.responseLine(signed))
+            evidence["response"] = .string(Self.responseLine(signed, redactor))
             evidence["timings"] = signed.timings.json
             let roundTrip = signed.timings.total
             if (200...299).contains(signed.status) {
@@ -74,7 +75,7 @@ extension WebhookSecretCheck {
             if signed.status == 400 {
                 if signed.text.lowercased().contains("signature") {
                     return CheckOutcome(
-                        .fail, "the service rejected an event signed with STRIPE_WEBHOOK_SECRET: \(Self.responseLine(signed))",
+                        .fail, "the service rejected an event signed with STRIPE_WEBHOOK_SECRET: \(Self.responseLine(signed, redactor))",
                         evidence: evidence, hint: WebhookSecretCheck.mismatchHint)
                 }
                 return CheckOutcome(
@@ -82,8 +83,8 @@ extension WebhookSecretCheck {
                     evidence: evidence,
                     hint: "Check the handler's answer for unknown event types: it should acknowledge (2xx) events it does not handle, or Stripe retries them for days.")
             }
-            if let problem = Self.routeProblem(signed, target: target, evidence: evidence) { return problem }
-            return CheckOutcome(.fail, "HTTP \(signed.status) to a correctly signed event: \(Self.responseLine(signed))", evidence: evidence)
+            if let problem = Self.routeProblem(signed, target: target, evidence: evidence, redactor: redactor) { return problem }
+            return CheckOutcome(.fail, "HTTP \(signed.status) to a correctly signed event: \(Self.responseLine(signed, redactor))", evidence: evidence)
         }
 
         private func post(_ body: [UInt8], header: String, to url: String, context: CheckContext) async -> Result<HTTPResponse, HTTPError> {
@@ -100,10 +101,10 @@ extension WebhookSecretCheck {
         }
 
         /// A 404, 405, 429, 5xx or redirect: the route is not there or the service is failing.
-        static func routeProblem(_ response: HTTPResponse, target: String, evidence: Evidence) -> CheckOutcome? {
+        static func routeProblem(_ response: HTTPResponse, target: String, evidence: Evidence, redactor: Redactor) -> CheckOutcome? {
             var evidence = evidence
             evidence["status"] = .int(response.status)
-            evidence["response"] = .string(responseLine(response))
+            evidence["response"] = .string(responseLine(response, redactor))
             switch response.status {
             case 404, 405:
                 return CheckOutcome(
@@ -119,7 +120,7 @@ extension WebhookSecretCheck {
                     hint: "The service's own rate limit (100 requests per 60 s) also refuses Stripe's deliveries: raise it for the webhook route or exempt it.")
             case 500...599:
                 return CheckOutcome(
-                    .fail, "HTTP \(response.status) at \(target): \(responseLine(response))", evidence: evidence,
+                    .fail, "HTTP \(response.status) at \(target): \(responseLine(response, redactor))", evidence: evidence,
                     hint: "The webhook handler fails before or while verifying: read the Render logs and Sentry at this time.")
             default:
                 return nil
@@ -134,11 +135,10 @@ extension WebhookSecretCheck {
                                 hint: "The webhook endpoint did not answer: check that the API is up (api-health) and the Render logs.")
         }
 
-        /// `HTTP 400 Webhook Error: No signatures found…`: the status and the body's first line.
-        static func responseLine(_ response: HTTPResponse) -> String {
-            let first = response.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            let clipped = first.count > 200 ? String(first.prefix(200)) + "…" : first
-            return clipped.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(clipped)"
+        /// `HTTP 400 Webhook Error: No signatures found…`: the status and the body's first line, redacted.
+        static func responseLine(_ response: HTTPResponse, _ redactor: Redactor) -> String {
+            let first = BodyExcerpt.of(response.text, firstLineOnly: true, redactedBy: redactor.redact)
+            return first.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(first)"
         }
 
         /// A harmless event that says where it comes from: the service records it like any other,

@@ -3,7 +3,8 @@ import Foundation
 /// Removes secrets from text before it reaches any sink: terminal, JSON, files, error messages.
 ///
 /// Built from the configuration (every secret value, and the forms a secret takes inside URLs,
-/// headers and JSON) plus patterns for secrets the configuration does not know about.
+/// headers and JSON) plus the patterns of `SecretKind.all` for secrets the configuration does not
+/// know about.
 public struct Redactor: Sendable {
     private var literals: [(String, String)] = []
 
@@ -20,7 +21,9 @@ public struct Redactor: Sendable {
                 add(password)
                 add(password.removingPercentEncoding ?? password)
             }
-            if let key = Self.queryValue(value, "api_key") { add(key) }
+            for name in SecretKind.credentialParameters {
+                if let credential = Self.queryValue(value, name) { add(credential) }
+            }
         }
         // Longest first, so a secret that contains another is replaced whole.
         literals.sort { $0.0.count > $1.0.count }
@@ -39,12 +42,9 @@ public struct Redactor: Sendable {
         for form in forms where form.count >= 4 { literals.append((form, Self.display(secret))) }
     }
 
-    /// What may be shown of a secret: an API key's prefix and last four, nothing of anything else.
+    /// What may be shown of a secret value: what its kind in `SecretKind.all` allows, else nothing.
     static func display(_ secret: String) -> String {
-        for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "rnd_", "whsec_"] where secret.hasPrefix(prefix) {
-            return SecretMask.apiKey(secret)
-        }
-        return mask
+        SecretKind.kind(of: secret)?.show(secret) ?? mask
     }
 
     /// `text` with every known secret and every secret-shaped token replaced.
@@ -56,29 +56,16 @@ public struct Redactor: Sendable {
         return Self.redactPatterns(result)
     }
 
-    private static let patterns: [(NSRegularExpression, String)] = [
-        // Stripe and Render keys not in the configuration: keep the prefix and last four.
-        (#"\b((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]{4,}([A-Za-z0-9]{4})\b"#, "$1…$2"),
-        (#"\b(rnd_)[A-Za-z0-9]{4,}([A-Za-z0-9]{4})\b"#, "$1…$2"),
-        (#"\bwhsec_[A-Za-z0-9+/=_-]+"#, "whsec_…"),
-        (#"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"#, "$1[redacted]"),
-        (#"(?i)\b(api_key=)[^&\s"']+"#, "$1[redacted]"),
-        // user:password@ in any URL.
-        (#"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@"#, "$1[redacted]@"),
-        // A Sentry DSN's public key (https://KEY@host/project).
-        (#"(https?://)[0-9a-fA-F]{16,}@"#, "$1[redacted]@"),
-        // E-mail addresses in log excerpts (the guide's audit advice).
-        // Not after "//" or ":", so URL user names stay readable.
-        (#"(?<![/:A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"#, "[email]"),
-    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+    /// E-mail addresses in log excerpts (the guide's audit advice): personal data rather than a
+    /// secret, so masked here and not listed as a `SecretKind`. Not after "//" or ":", so URL user
+    /// names stay readable.
+    private static let email = try! NSRegularExpression(
+        pattern: #"(?<![/:A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"#)
 
     static func redactPatterns(_ text: String) -> String {
-        var result = text
-        for (regex, template) in patterns {
-            let range = NSRange(result.startIndex..., in: result)
-            result = regex.stringByReplacingMatches(in: result, range: range, withTemplate: template)
-        }
-        return maskCardNumbers(result)
+        let result = SecretKind.masking(in: text)
+        let range = NSRange(result.startIndex..., in: result)
+        return maskCardNumbers(email.stringByReplacingMatches(in: result, range: range, withTemplate: "[email]"))
     }
 
     /// Card numbers start with 3-6 (Amex, Visa, Mastercard, Discover) and have 13-19 digits.

@@ -8,21 +8,24 @@ public enum SecretMask {
 
     /// An API key as its prefix and last four characters (`sk_live_…4f2a`).
     ///
-    /// A webhook secret shows only `whsec_…`; a key shorter than 12 characters (or with fewer than 8
-    /// after its prefix) only its prefix, so the tail never gives away a large part of it.
+    /// A key of a kind in `SecretKind.all` is shown as that kind allows (a webhook secret only as
+    /// `whsec_…`); a key of another shape keeps its type prefix and last four.
     public static func apiKey(_ key: String) -> String {
         let key = key.filter { !$0.isWhitespace }
-        let prefix = prefix(of: key)
-        // A short body would be given away in large part by its last four characters.
-        if prefix == "whsec_" || key.count < 12 || key.count - prefix.count < 8 { return prefix + "…" }
+        if let kind = SecretKind.kind(of: key) { return kind.show(key) }
+        return prefixAndLastFour(key, prefix: prefix(of: key))
+    }
+
+    /// `prefix…` and the last four characters; the prefix alone for a key shorter than 12 characters
+    /// (or with fewer than 8 after its prefix), whose tail would give away a large part of it.
+    static func prefixAndLastFour(_ key: String, prefix: String) -> String {
+        if key.count < 12 || key.count - prefix.count < 8 { return prefix + "…" }
         return prefix + "…" + key.suffix(4)
     }
 
     /// `live` or `test` from a Stripe key's prefix (`sk_`/`rk_`); nil for a key of another shape.
     public static func stripeMode(ofKey key: String) -> String? {
-        for prefix in ["sk_live_", "rk_live_"] where key.hasPrefix(prefix) { return "live" }
-        for prefix in ["sk_test_", "rk_test_"] where key.hasPrefix(prefix) { return "test" }
-        return nil
+        SecretKind.kind(of: key)?.stripeMode
     }
 
     /// The key's type prefix: a short lowercase word and `_`, then `live_` or `test_` when present.

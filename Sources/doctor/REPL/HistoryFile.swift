@@ -1,5 +1,4 @@
 @preconcurrency import CEditLine
-import DoctorKit
 import Foundation
 
 /// The persisted command history: `$XDG_STATE_HOME/doctor/history` (default
@@ -107,36 +106,5 @@ struct HistoryFile {
         }
         defer { flock(fd, LOCK_UN) }
         return body()
-    }
-}
-
-/// Decides which entered lines may be kept in the history: never one that could hold a secret.
-///
-/// The decision is made before a line reaches libedit's history (not when saving), so a secret
-/// never sits in memory that is later written out.
-enum HistoryFilter {
-    /// Whether `line` may be recorded, given the redactor of the session's secrets.
-    static func allows(_ line: String, redactor: Redactor, previous: String?) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed != previous else { return false }
-        // A leading space keeps a line out of the history, as in bash's ignorespace.
-        if line.first == " " { return false }
-        let words = trimmed.split(separator: " ", maxSplits: 1).map(String.init)
-        if words.first == "set", words.count == 2 {
-            let name = String(words[1].prefix { $0 != "=" && $0 != " " })
-            if Configuration.isSecret(name) { return false }
-        }
-        // Anything a redactor would change holds a known secret or something shaped like one.
-        return redactor.redact(line) == line && !looksSecret(line)
-    }
-
-    /// Secret shapes the redactor shows partly (an API key's prefix and last four) or not at all.
-    static func looksSecret(_ line: String) -> Bool {
-        let patterns = [
-            #"\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{6,}"#, #"\bwhsec_[A-Za-z0-9+/=_-]{6,}"#, #"\brnd_[A-Za-z0-9]{6,}"#,
-            #"[a-z][a-z0-9+.-]*://[^:/@\s]*:[^@\s]+@"#, #"(?i)\bbearer\s+\S{6,}"#,
-            #"(?i)(api_key|token|secret|password|passwd)\s*[=:]\s*\S+"#,
-        ]
-        return patterns.contains { line.range(of: $0, options: .regularExpression) != nil }
     }
 }

@@ -159,23 +159,13 @@ public struct StripeClient: Sendable {
             attempts: attempts))
     }
 
-    private func excerpt(_ text: String) -> String {
-        let flat = scrub(text).replacingOccurrences(of: "\n", with: " ")
-        return flat.count > 200 ? String(flat.prefix(200)) + "…" : flat
-    }
+    private func excerpt(_ text: String) -> String { BodyExcerpt.of(text, redactedBy: scrub) }
 
-    /// `text` with this client's key, and anything shaped like a Stripe key, reduced to prefix and last four.
+    /// `text` with this client's key reduced to prefix and last four, and every secret of a
+    /// `SecretKind` (other keys, tokens, passwords) to what may be shown of it.
     func scrub(_ text: String) -> String {
-        var text = text.replacingOccurrences(of: key, with: keyDisplay)
-        let range = NSRange(text.startIndex..., in: text)
-        for match in Self.keyPattern.matches(in: text, range: range).reversed() {
-            guard let found = Range(match.range, in: text) else { continue }
-            text.replaceSubrange(found, with: SecretMask.apiKey(String(text[found])))
-        }
-        return text
+        SecretKind.masking(in: text.replacingOccurrences(of: key, with: keyDisplay))
     }
-
-    private static let keyPattern = try! NSRegularExpression(pattern: #"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]{4,}"#)
 
     /// `?a=1&created%5Bgte%5D=2`: names and values percent-encoded as Stripe's libraries do.
     static func encode(_ query: [(String, String)]) -> String {
