@@ -1,3 +1,4 @@
+import DoctorKit
 import Foundation
 
 /// An embedded stand-in for the payment API on a free loopback port, for `doctor demo` and tests.
