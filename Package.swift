@@ -42,13 +42,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The stand-ins `doctor demo` and the tests run against; DoctorKit never imports it.
+        .target(name: "DoctorSandbox", dependencies: ["DoctorKit"]),
         .executableTarget(
             name: "doctor",
             dependencies: [
-                "DoctorKit", "CEditLine", "CEditLineShim",
+                "DoctorKit", "DoctorSandbox", "CEditLine", "CEditLineShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DoctorKitTests", dependencies: ["DoctorKit"]),
+        .testTarget(name: "DoctorKitTests", dependencies: ["DoctorKit", "DoctorSandbox"]),
     ]
 )

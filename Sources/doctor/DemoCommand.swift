@@ -1,5 +1,6 @@
 import ArgumentParser
 import DoctorKit
+import DoctorSandbox
 import Foundation
 
 /// `doctor demo`: start the built-in sandbox and diagnose it.

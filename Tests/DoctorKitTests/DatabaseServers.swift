@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DoctorKit
+@testable import DoctorSandbox
 
 /// The real PostgreSQL and Redis servers the database tests run against, started once per test
 /// process and stopped at exit. Under `CI=true` a missing server fails the tests that need it.

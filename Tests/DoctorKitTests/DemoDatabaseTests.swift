@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DoctorKit
+import DoctorSandbox
 
 @Suite("Demo database", .serialized)
 struct DemoDatabaseTests {

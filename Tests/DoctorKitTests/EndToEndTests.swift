@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// Runs the built `doctor` binary as a user or a script would.
 struct DoctorProcess {

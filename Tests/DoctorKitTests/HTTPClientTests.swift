@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// The libcurl client against real local servers that behave well and badly.
 @Suite("HTTP client")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// The `http-sample` kind against local servers: success rate, failure classes, percentiles.
 @Suite("HTTP sampling", .serialized)

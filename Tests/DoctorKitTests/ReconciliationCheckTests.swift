@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DoctorKit
+@testable import DoctorSandbox
 
 private let here = SourceLocation(file: "test.yml", line: 1, column: 1)
 private func scalar(_ text: String) -> RunbookValue { .scalar(text, here, quoted: false) }

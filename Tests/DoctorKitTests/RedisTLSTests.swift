@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DoctorKit
+import DoctorSandbox
 
 /// A redis-server speaking only TLS, with a throwaway self-signed certificate for `localhost`.
 enum TLSRedis {

@@ -1,4 +1,5 @@
 import DoctorKit
+import DoctorSandbox
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// Issue 6's acceptance: distinctive secrets, faults that put them near errors, every output
 /// format, the note, both escalations and the history: none of the values anywhere, in any encoding,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// Sessions, notes, escalations and report files through the built binary.
 @Suite("Sessions end to end", .serialized)

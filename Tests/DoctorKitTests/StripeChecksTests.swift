@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// Builds a step of `kind` from YAML-free parts and runs it with `environment`.
 private func runCheck(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// A local stand-in for the Stripe API that answers from a script and records what it was asked.
 private final class ScriptedStripe: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// The Stripe steps of `webhooks-not-arriving` through the built binary, against the sandbox.
 @Suite("Stripe end to end", .serialized)

@@ -3,13 +3,13 @@ import Foundation
 /// The fields of a Stripe object the doctor reads, taken from its JSON.
 extension JSONValue {
     /// The string at `key`, if it is one.
-    func string(_ key: String) -> String? {
+    public func string(_ key: String) -> String? {
         if case let .string(text)? = self[key] { return text }
         return nil
     }
 
     /// The integer at `key`, if it is one.
-    func int(_ key: String) -> Int? {
+    public func int(_ key: String) -> Int? {
         switch self[key] {
         case let .int(number)?: number
         case let .double(number)? where number == number.rounded(): Int(number)
@@ -18,7 +18,7 @@ extension JSONValue {
     }
 
     /// The boolean at `key`, if it is one.
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         if case let .bool(value)? = self[key] { return value }
         return nil
     }

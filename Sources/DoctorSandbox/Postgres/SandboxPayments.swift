@@ -1,3 +1,4 @@
+import DoctorKit
 import Foundation
 
 /// The payments the sandbox's Stripe stand-in lists and its database holds, made once from one

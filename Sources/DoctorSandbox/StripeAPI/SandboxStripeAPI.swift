@@ -1,3 +1,4 @@
+import DoctorKit
 import Foundation
 
 /// The sandbox's stand-in for the Stripe API (`/v1/account`, `/v1/webhook_endpoints`, `/v1/events`,

@@ -1,0 +1,147 @@
+import DoctorKit
+import Foundation
+
+/// An embedded stand-in for the payment API on a free loopback port, for `doctor demo` and tests.
+///
+/// It answers like the real Node service (health, a signature-verifying Stripe webhook endpoint,
+/// a 100-per-minute rate limit) unless started with a `SandboxFault`. Paths under `/v1/` are kept
+/// for a Stripe API stand-in and `/render/v1/` for a Render API stand-in.
+public final class Sandbox: @unchecked Sendable {
+    /// The fault injected, if any.
+    public let fault: SandboxFault?
+
+    let secrets: SandboxSecrets
+    /// The payments Stripe's stand-in lists and the database holds, from one clock reading.
+    let payments: SandboxPayments
+    private let api: SandboxAPI
+    let lock = NSLock()
+    private var server: HTTPServer?
+    /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
+    var database: TemporaryPostgres?
+
+    /// Creates a sandbox with fresh random secrets; nothing listens until `start()`.
+    public init(fault: SandboxFault? = nil) {
+        self.fault = fault
+        let secrets = SandboxSecrets()
+        self.secrets = secrets
+        let payments = SandboxPayments.demo(fault: fault, now: Int(Date().timeIntervalSince1970))
+        self.payments = payments
+        api = SandboxAPI(
+            payment: SandboxPaymentAPI(
+                fault: fault,
+                deployedWebhookSecret: fault == .wrongSecret ? SandboxSecrets.webhookSecret() : secrets.webhookSecret),
+            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments))
+    }
+
+    deinit { stop() }
+
+    /// Starts listening on a free port of 127.0.0.1; does nothing when already running.
+    public func start() throws(HTTPServerError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard server == nil else { return }
+        let api = self.api
+        let server = try HTTPServer(port: 0) { api.handle($0) }
+        self.server = server
+        api.markStarted()
+        api.stripe.start(apiURL: "http://127.0.0.1:\(server.port)")
+    }
+
+    /// Stops listening and drops every open connection, hung ones included.
+    public func stop() {
+        lock.lock()
+        let server = self.server
+        let database = self.database
+        self.server = nil
+        self.database = nil
+        lock.unlock()
+        server?.stop()
+        database?.stop()
+    }
+
+    /// The port the sandbox listens on, 0 when it is not running.
+    public var port: UInt16 {
+        lock.lock()
+        defer { lock.unlock() }
+        return server?.port ?? 0
+    }
+
+    /// The payment API's base URL, `http://127.0.0.1:PORT` (valid once started).
+    public var apiURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The variables a run against the sandbox uses, as the service's `.env` would hold them.
+    ///
+    /// The secrets are random per instance. `DATABASE_URL` points at the sandbox's PostgreSQL when
+    /// `startDatabase()` started one, else at a closed local port; there is deliberately no `REDIS_URL`.
+    public var environment: [String: String] {
+        let port = self.port
+        let databasePort = lock.withLock { database?.port } ?? secrets.databasePort
+        return [
+            "API_URL": "http://127.0.0.1:\(port)",
+            "STRIPE_SECRET_KEY": secrets.stripeKey,
+            "STRIPE_WEBHOOK_SECRET": secrets.webhookSecret,
+            "STRIPE_API_BASE": "http://127.0.0.1:\(port)",
+            "DATABASE_URL": "postgresql://payments:\(secrets.databasePassword)@127.0.0.1:\(databasePort)"
+                + "/payments?schema=public&connection_limit=5",
+            "SENTRY_DSN": "http://\(secrets.sentryKey)@127.0.0.1:\(port)/1",
+            "RENDER_SERVICE_ID": secrets.renderServiceID,
+        ]
+    }
+
+    /// Answers one request as the sandbox would; the server calls this, tests may too.
+    public func handle(_ request: ServerRequest) -> ServerResponse { api.handle(request) }
+}
+
+/// The per-instance credentials of a sandbox, random so tests can prove none of them leak.
+struct SandboxSecrets: Sendable {
+    let stripeKey = "sk_test_" + SandboxSecrets.random(24, from: alphanumerics)
+    let webhookSecret = SandboxSecrets.webhookSecret()
+    let databasePassword = SandboxSecrets.random(20, from: alphanumerics)
+    let databasePort = SandboxSecrets.closedPort()
+    let sentryKey = SandboxSecrets.random(32, from: "0123456789abcdef")
+    let renderServiceID = "srv-sandbox" + SandboxSecrets.random(9, from: "0123456789abcdefghijklmnopqrstuvwxyz")
+
+    static let alphanumerics = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+    static func webhookSecret() -> String { "whsec_" + random(32, from: alphanumerics) }
+
+    static func random(_ count: Int, from alphabet: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let characters = Array(alphabet)
+        return String((0..<count).map { _ in characters.randomElement(using: &generator)! })
+    }
+
+    /// A loopback port nothing listens on: one the kernel just handed out and got back.
+    static func closedPort() -> UInt16 {
+        guard let probe = try? HTTPServer(port: 0, handler: { _ in ServerResponse(status: 503) }) else { return 9 }
+        let port = probe.port
+        probe.stop()
+        return port
+    }
+}
+
+/// The sandbox's routes, separate from `Sandbox` so the server's handler does not keep the
+/// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` is kept for a
+/// Render stand-in, the rest is the payment API.
+private final class SandboxAPI: Sendable {
+    let payment: SandboxPaymentAPI
+    let stripe: SandboxStripeAPI
+
+    init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI) {
+        self.payment = payment
+        self.stripe = stripe
+    }
+
+    func markStarted() { payment.markStarted() }
+
+    func handle(_ request: ServerRequest) -> ServerResponse {
+        if request.path == "/v1" || request.path.hasPrefix("/v1/") { return stripe.handle(request) }
+        if request.path.hasPrefix("/render/v1/") { return renderAPI(request) }
+        return payment.handle(request)
+    }
+
+    /// Reserved for the Render API stand-in, which will live in `Render/`.
+    private func renderAPI(_ request: ServerRequest) -> ServerResponse {
+        .json(404, #"{"id":"not-found","message":"not found"}"#)
+    }
+}
