@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+@testable import DoctorSandbox
 
 /// A check that reports a live proof of one variable, as the webhook probe or the Stripe API step does.
 struct ProvingCheck: Check {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+@testable import DoctorSandbox
 
 /// Issue 10 through the binary: no false alarm, a verdict in seconds on a slow service, cold starts named.
 @Suite("Diagnosis precision end to end", .serialized)
