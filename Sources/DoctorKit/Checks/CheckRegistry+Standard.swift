@@ -14,5 +14,9 @@ extension CheckRegistry {
         StripeAPICheck.self,
         StripeEndpointCheck.self,
         StripeDeliveriesCheck.self,
+        RenderServiceCheck.self,
+        RenderDeploysCheck.self,
+        RenderEnvCheck.self,
+        RenderMetricsCheck.self,
     ])
 }

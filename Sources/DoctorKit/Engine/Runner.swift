@@ -109,6 +109,7 @@ public final class Runner: Sendable {
         }
         reports = Self.corroborate(reports, runbooks, configuration: configuration, progress: progress)
         reports = Self.nameColdStart(reports, requestLog.entries, progress: progress)
+        reports = Self.correlateDeploy(reports, progress: progress)
         let status = Status.worst(reports.map(\.status))
         return RunReport(
             status: status, exitCode: ExitStatus(worst: status, failOn: options.failOn).rawValue,
