@@ -55,6 +55,7 @@ public struct RenderDeploysCheck: CheckKind {
             if let live { evidence["live_deploy"] = .string(live.id) }
             let failed = deploys.filter { $0.failed && ($0.finishedAt ?? $0.createdAt ?? now) >= since }
             if !failed.isEmpty { evidence["failed_in_window"] = .array(failed.map(Self.json)) }
+            evidence["fails_repeatedly"] = .bool(failed.count >= repeated)
             if let finished = latest.finishedAt ?? latest.createdAt, now.timeIntervalSince(finished) <= recent.seconds {
                 evidence["recent_deploy"] = .string("\(latest.described) at \(RenderTime.short(finished))")
             }

@@ -91,6 +91,7 @@ public struct RenderMetricsCheck: CheckKind {
                 memoryEvidence.append(("r_squared", .double(Self.round(trend.rSquared))))
             }
             evidence["memory"] = .object(memoryEvidence)
+            evidence["memory_over_critical"] = .bool(peak > fail)
             var cpuText = ""
             if let busiest = cpu.filter({ !$0.points.isEmpty }).max(by: { ($0.points.map(\.value).max() ?? 0) < ($1.points.map(\.value).max() ?? 0) }) {
                 let values = busiest.points.map(\.value)

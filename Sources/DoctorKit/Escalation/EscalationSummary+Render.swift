@@ -12,32 +12,45 @@ extension EscalationSummary {
         let healthLines = health.compactMap { runbook, step -> String? in
             seen.insert(step.id).inserted ? "\(step.status.symbol) \(step.summary) at \(TextRenderer.utc(step.startedAt))" : nil
         }
+        let deploySteps = facts.steps(kind: "render-deploys")
+        let deployEvidence = deploySteps.first?.step.evidence
+        let latest = deployEvidence?["latest"]
+        let failedDeploys: [JSONValue] = { if case let .array(list)? = deployEvidence?["failed_in_window"] { list } else { [] } }()
+        let service = facts.steps(kind: "render-service").first
         let fields: [Field] = [
-            Field(label: "Render service", value: record.info.renderService, source: nil),
-            Field(label: "Service URL", value: record.info.target, source: nil),
-            facts.field("Latest deploy", "deploy_id", kinds: ["render-deploys"]),
-            facts.field("Deploy statuses", "deploys", kinds: ["render-deploys"]),
+            Field(label: "Render service", value: record.info.renderService ?? service?.step.evidence["service_id"]?.text, source: nil),
+            Field(label: "Service URL", value: service?.step.evidence["url"]?.text ?? record.info.target,
+                  source: service.map { "\($0.runbook)/\($0.step.id)" }),
+            Field(label: "Service state", value: service?.step.summary, source: service.map { "\($0.runbook)/\($0.step.id)" }),
+            Field(label: "Latest deploy", value: latest.map(Self.deployLine),
+                  source: deploySteps.first.map { "\($0.runbook)/\($0.step.id)" }),
+            Field(label: "Failed deploys", value: deployEvidence == nil ? nil : (failedDeploys.isEmpty ? "none in the window" : failedDeploys.map(Self.deployLine).joined(separator: "; ")),
+                  source: deploySteps.first.map { "\($0.runbook)/\($0.step.id)" }),
             Field(label: "Health check results", value: healthLines.isEmpty ? nil : healthLines.joined(separator: "; "), source: nil),
-            facts.field("Error-log excerpts", "excerpts", kinds: ["render-logs", "log-scan"]),
-            facts.field("Memory", "memory_mb", kinds: ["render-metrics"]),
+            facts.field("Error-log excerpts", "examples", kinds: ["log-scan"]),
+            facts.field("Memory", "memory", kinds: ["render-metrics"]),
             facts.field("CPU", "cpu", kinds: ["render-metrics"]),
         ]
-        let deploySteps = facts.steps(kind: "render-deploys")
+        let repeatedly = deployEvidence?["fails_repeatedly"].map { $0 == .bool(true) }
         let deploys = Criterion(
             text: "Deployment fails repeatedly",
-            met: deploySteps.first.map { $0.step.status == .fail },
+            met: repeatedly,
             evidence: deploySteps.first.map { $0.step.summary } ?? "no Render deploy history in this session (needs RENDER_API_KEY and RENDER_SERVICE_ID and a Render deploys step)")
         let failingHealth = health.filter { $0.step.status == .fail }
+        // Render marks a deploy update_failed when the new instance never became healthy: it
+        // crashed on start or failed its health check.
+        let startFailed = latest?.string("status") == "update_failed"
         let crashes = Criterion(
             text: "API crashes on startup",
-            met: health.isEmpty ? nil : (failingHealth.isEmpty ? false : nil),
-            evidence: health.isEmpty ? "the health check did not run"
+            met: startFailed ? true : health.isEmpty ? nil : (failingHealth.isEmpty ? false : nil),
+            evidence: startFailed ? "the latest deploy \(latest?.string("id") ?? "") is update_failed: its new instance never became healthy (crash on start or failing health check)"
+                : health.isEmpty ? "the health check did not run"
                 : failingHealth.isEmpty ? "the health check answered: \(health[0].step.summary)"
                 : "the health check fails (\(failingHealth[0].step.summary)); whether it crashes on startup needs the Render deploy logs")
         let metricSteps = facts.steps(kind: "render-metrics")
         let resources = Criterion(
             text: "Memory/CPU spikes beyond expectations",
-            met: metricSteps.first.map { $0.step.status == .fail },
+            met: metricSteps.first.map { $0.step.status == .fail || $0.step.evidence["memory_over_critical"] == .bool(true) },
             evidence: metricSteps.first.map { $0.step.summary } ?? "no Render memory/CPU figures in this session")
         let criteria = [deploys, crashes, resources]
         let escalate = criteria.contains { $0.met == true }
@@ -54,6 +67,16 @@ extension EscalationSummary {
             team: .render, session: record.info.id, windowStart: record.info.startedAt,
             windowEnd: record.endedAt ?? record.lastEventAt, fields: fields, criteria: criteria, verdict: verdict,
             escalate: escalate, findings: facts.findings, ruledOut: facts.ruledOut, notes: facts.notes)
+    }
+
+    /// `dep-… build_failed (commit abc1234 "msg") finished 2026-12-02T13:40:00Z`.
+    static func deployLine(_ deploy: JSONValue) -> String {
+        var text = "\(deploy.string("id") ?? "?") \(deploy.string("status") ?? "?")"
+        if let commit = deploy.string("commit") {
+            text += " (commit \(commit.prefix(7))" + (deploy.string("message").map { " \"\($0.prefix(60))\"" } ?? "") + ")"
+        }
+        if let finished = deploy.string("finished_at") ?? deploy.string("created_at") { text += " at \(finished)" }
+        return text
     }
 
     /// The summary as plain text, ready to paste into a support ticket.
