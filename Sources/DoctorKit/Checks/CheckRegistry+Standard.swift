@@ -14,5 +14,6 @@ extension CheckRegistry {
         StripeAPICheck.self,
         StripeEndpointCheck.self,
         StripeDeliveriesCheck.self,
+        LogScanCheck.self,
     ])
 }
