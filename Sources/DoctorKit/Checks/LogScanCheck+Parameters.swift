@@ -16,6 +16,10 @@ extension LogScanCheck {
                 throw RunbookError(item.location, "each pattern must be a mapping { id, text, meaning, warn, fail }, found \(item.typeName)")
             }
             let reader = try ParameterReader(item, at: item.location)
+            // A misspelt key ("txt") is the likelier mistake than a missing one: name it first.
+            for key in ["id", "text", "meaning", "warn", "fail"] { _ = reader.value(key) }
+            let label = (try? reader.optionalString("id")).flatMap { $0 } ?? "?"
+            try reader.finish(kind: "\(name)` pattern `\(label)")
             let idValue = reader.value("id")
             let id = try reader.string("id")
             guard id.wholeMatch(of: /[a-z0-9][a-z0-9-]*/) != nil else {
@@ -43,7 +47,6 @@ extension LogScanCheck {
             if let warn, let fail, fail < warn {
                 throw RunbookError(reader.value("fail")!.location, "pattern `\(id)`: `fail` (\(fail)) must not be below `warn` (\(warn)): both are line counts from which the step warns or fails")
             }
-            try reader.finish(kind: "\(name)` pattern `\(id)")
             patterns.append(LogPattern(id: id, texts: texts, meaning: meaning, warn: warn, fail: fail))
         }
         return patterns
