@@ -15,6 +15,9 @@ struct PatternMatcher: Sendable {
     private let outputs: [UInt64]
     /// Every state from this one on is accepting.
     private let firstAccepting: Int
+    /// A bit per byte pair (`first << 8 | second`) that can begin a match: a string starts with
+    /// the pair, or is the first byte alone.
+    private let pairs: [UInt64]
     /// The length of the longest string, in bytes.
     let longest: Int
 
@@ -83,25 +86,48 @@ struct PatternMatcher: Sendable {
         self.table = table
         self.outputs = accepting.map { out[$0] }
         self.firstAccepting = plain.count
+        var pairs = [UInt64](repeating: 0, count: 65536 / 64)
+        for (first, child) in children[0] {
+            for second in 0..<256 where own[child] != 0 || children[child][UInt8(second)] != nil {
+                let index = Int(first) << 8 | second
+                pairs[index >> 6] |= 1 << UInt64(index & 63)
+            }
+        }
+        self.pairs = pairs
         self.longest = strings.map(\.bytes.count).max() ?? 0
     }
 
     /// The offset of the first byte at or after `start` that ends a string, scanning from the root.
+    ///
+    /// In the root state, a position whose byte pair begins no string cannot start a match (and
+    /// the automaton would be back at the root one byte later), so such positions are skipped by
+    /// a loop over an 8 KiB bitset without the automaton's load-to-load dependency; the automaton
+    /// proper runs only from a possible start until it falls back to the root.
     func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard var base = bytes.baseAddress, start < bytes.count else { return nil }
-        let end = base + bytes.count
-        base += start
+        guard let origin = bytes.baseAddress, start < bytes.count else { return nil }
+        let end = origin + bytes.count
+        let last = end - 1
         let accepting = firstAccepting
         return table.withUnsafeBufferPointer { table in
-            let delta = table.baseAddress!
-            var state = 0
-            var cursor = base
-            while cursor < end {
-                state = Int(delta[state &<< 8 | Int(cursor.pointee)])
-                if state >= accepting { return bytes.baseAddress!.distance(to: cursor) }
-                cursor += 1
+            pairs.withUnsafeBufferPointer { pairs in
+                let delta = table.baseAddress!
+                let bits = pairs.baseAddress!
+                var state = 0
+                var cursor = origin + start
+                while cursor < end {
+                    if state == 0 {
+                        while cursor < last {
+                            let pair = Int(cursor.pointee) &<< 8 | Int(cursor[1])
+                            if bits[pair &>> 6] &>> UInt64(pair & 63) & 1 != 0 { break }
+                            cursor += 1
+                        }
+                    }
+                    state = Int(delta[state &<< 8 | Int(cursor.pointee)])
+                    if state >= accepting { return origin.distance(to: cursor) }
+                    cursor += 1
+                }
+                return nil
             }
-            return nil
         }
     }
 
