@@ -72,6 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
         for (name, value) in sandbox.environment.sorted(by: { $0.key < $1.key }) {
             configuration.set(name, value, origin: .sandbox)
         }
+        // The only variable of the user's the demo takes: the log to scan, which the sandbox has none of.
+        if let logs = options.logs {
+            if logs == "-" && interactive {
+                console.error("--logs - needs a report run: in practice mode standard input carries the session's commands")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+            configuration.set("DOCTOR_LOG_FILE", logs, origin: .flag)
+        }
         // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         if interactive {

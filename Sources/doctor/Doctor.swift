@@ -60,6 +60,10 @@ struct Doctor: AsyncParsableCommand {
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         guard let check else {
+            if configuration.value("DOCTOR_LOG_FILE") == "-" {
+                Console(redactor: nil).error("--logs - (or DOCTOR_LOG_FILE=-) needs --check: without it standard input carries the session's commands")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
             // No --check: a session, interactive on a terminal, else commands read from standard input.
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration))
         }

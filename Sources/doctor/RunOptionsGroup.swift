@@ -45,6 +45,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(name: .customLong("render-api-base"), help: ArgumentHelp("Send Render API calls here instead of https://api.render.com/v1.", valueName: "url"))
     var renderAPIBase: String?
 
+    @Option(name: .long, help: ArgumentHelp("The log the log-scan steps read: an exported file (plain lines or Render's JSON), or - for standard input (also DOCTOR_LOG_FILE).", valueName: "path|-"))
+    var logs: String?
+
     @Option(name: .long, help: ArgumentHelp("How many steps may run at once.", valueName: "n"))
     var concurrency: Int = 8
 
@@ -54,6 +57,9 @@ struct RunOptionsGroup: ParsableArguments {
         }
         guard FailOn(rawValue: failOn) != nil else {
             throw ValidationError("--fail-on must be fail or warn, found \"\(failOn)\"")
+        }
+        if logs?.isEmpty == true {
+            throw ValidationError("--logs needs a path, or - for standard input")
         }
         guard (1...64).contains(concurrency) else {
             throw ValidationError("--concurrency must be from 1 to 64")
@@ -78,6 +84,7 @@ struct RunOptionsGroup: ParsableArguments {
         var flags: [String: String] = [:]
         if let stripeAPIBase { flags["STRIPE_API_BASE"] = stripeAPIBase }
         if let renderAPIBase { flags["RENDER_API_BASE"] = renderAPIBase }
+        if let logs { flags["DOCTOR_LOG_FILE"] = logs }
         return Configuration(process: process, file: file, flags: flags)
     }
 

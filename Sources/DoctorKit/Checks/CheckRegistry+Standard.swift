@@ -18,5 +18,6 @@ extension CheckRegistry {
         RenderDeploysCheck.self,
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
+        LogScanCheck.self,
     ])
 }

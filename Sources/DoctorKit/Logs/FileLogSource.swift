@@ -1,0 +1,83 @@
+import Foundation
+
+/// A log read from a file, or from standard input (`-`).
+///
+/// A regular file is read with `pread(2)` in large chunks into one reused buffer, so a scan of any
+/// size runs in constant memory. Standard input and other streams (a pipe, `<(…)`) can be read
+/// only once, but several steps of a run may scan them: they are copied once into an unlinked
+/// temporary file (`StreamSpool`) that every step then reads like a regular file.
+public struct FileLogSource: LogSource {
+    /// The path as given, or `-` for standard input.
+    public let path: String
+
+    /// How much is read at a time: large enough that system calls cost nothing next to the search.
+    static let chunkSize = 1 << 20
+
+    /// A source reading `path` (`-`: standard input).
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var name: String { path == "-" ? "standard input" : path }
+
+    public func read(until deadline: ContinuousClock.Instant,
+                     _ consume: (LogInput) throws(LogScanError) -> Void) async throws(LogScanError) {
+        let (fd, owned) = try await open(until: deadline)
+        defer { if owned { Glibc.close(fd) } }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        var offset: off_t = 0
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            if ContinuousClock.now >= deadline { throw .deadline(name) }
+            let count = pread(fd, buffer.baseAddress, Self.chunkSize, offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .cannotRead(name, String(cString: strerror(errno)))
+            }
+            if count == 0 { return }
+            offset += off_t(count)
+            try consume(.bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count])))
+            // Steps share a small cooperative pool: a long scan lets the others run between chunks.
+            await Task.yield()
+        }
+    }
+
+    /// A descriptor to `pread` from, and whether this read owns it (the spool keeps its own open).
+    private func open(until deadline: ContinuousClock.Instant) async throws(LogScanError) -> (Int32, Bool) {
+        if path == "-" {
+            if isatty(STDIN_FILENO) == 1 { throw .standardInputIsTerminal }
+            var info = stat()
+            // `doctor … --logs - < FILE` is a regular file already: read it in place.
+            if fstat(STDIN_FILENO, &info) == 0, info.st_mode & S_IFMT == S_IFREG { return (STDIN_FILENO, false) }
+            return (try await StreamSpool.shared.spooled(key: "-", name: name, until: deadline) { STDIN_FILENO }, false)
+        }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw .cannotOpen(path, String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .cannotOpen(path, reason)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+            return (fd, true)
+        case S_IFDIR:
+            Glibc.close(fd)
+            throw .cannotOpen(path, "it is a folder, not a log file")
+        default:
+            // A pipe or a device: readable once, so spooled for every step of the run (the spool
+            // opens it itself, only the first time).
+            Glibc.close(fd)
+            let path = self.path
+            let shared = try await StreamSpool.shared.spooled(key: path, name: name, until: deadline) { () throws(LogScanError) -> Int32 in
+                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                guard fd >= 0 else { throw .cannotOpen(path, String(cString: strerror(errno))) }
+                return fd
+            }
+            return (shared, false)
+        }
+    }
+}

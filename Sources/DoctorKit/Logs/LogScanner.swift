@@ -1,0 +1,339 @@
+import Foundation
+
+/// Counts pattern matches in a log as it streams by: finds the lines, the format (plain text or
+/// Render's JSON), the time of each matching line, and leaves out the doctor's own probes.
+///
+/// Plain text is searched in bulk: the automaton runs over whole chunks and only a line holding a
+/// match becomes a `String`. A line split between two chunks is carried over and searched whole.
+final class LogScanner {
+    /// What to look for and which lines count.
+    struct Plan: Sendable {
+        /// The patterns' strings (bits 0..<`patternCount`) and the own-probe markers (`ownBit`).
+        let matcher: PatternMatcher
+        let patternCount: Int
+        /// Lines stamped before this (seconds since 1970) are outside the window.
+        let since: Int64
+        /// Lines stamped after this are outside the window.
+        let until: Int64
+
+        /// The bit of the doctor's own-probe markers.
+        static let ownBit = PatternMatcher.maxBits - 1
+    }
+
+    /// Longest line searched whole; the rest of a longer line is not searched.
+    static let maxLine = 1 << 20
+    /// Largest multi-line JSON document read at once.
+    static let maxDocumentMiB = 64
+
+    private let plan: Plan
+    private let name: String
+    private(set) var tally: LogTally
+    private var mode = Mode.detecting
+    private var carry: [UInt8] = []
+    private var document: [UInt8] = []
+    /// Physical lines seen in JSON modes, for `file:line` errors.
+    private var physicalLine = 0
+
+    private enum Mode { case detecting, plain, jsonLines, document }
+
+    init(plan: Plan, sourceName: String) {
+        self.plan = plan
+        self.name = sourceName
+        self.tally = LogTally(patternCount: plan.patternCount)
+    }
+
+    /// Takes the next piece of the source.
+    func consume(_ input: LogInput) throws(LogScanError) {
+        switch input {
+        case let .bytes(raw):
+            try raw.withMemoryRebound(to: UInt8.self) { (bytes) throws(LogScanError) in try consume(bytes) }
+        case let .entries(entries):
+            if mode == .detecting { mode = .jsonLines; tally.format = .renderJSON }
+            for entry in entries { handle(entry) }
+        }
+    }
+
+    /// Ends the scan: the last line without a newline, or the whole JSON document.
+    func finish() throws(LogScanError) {
+        if mode == .detecting {
+            decide(firstLine: carry[...])
+            let pending = carry
+            carry = []
+            if mode == .document {
+                document = pending
+            } else {
+                try pending.withUnsafeBufferPointer { (bytes) throws(LogScanError) in try consume(bytes) }
+            }
+        }
+        switch mode {
+        case .detecting: break
+        case .plain:
+            guard !carry.isEmpty else { return }
+            tally.linesRead += 1
+            searchCarry()
+        case .jsonLines:
+            guard !carry.isEmpty else { return }
+            physicalLine += 1
+            let line = carry
+            carry = []
+            try line.withUnsafeBufferPointer { (bytes) throws(LogScanError) in try handleJSONLine(bytes) }
+        case .document:
+            try parseDocument()
+        }
+    }
+
+    private func consume(_ bytes: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
+        switch mode {
+        case .detecting:
+            guard let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: 0) else {
+                append(bytes[...])
+                if carry.count >= Self.maxLine { try finishDetection() }
+                return
+            }
+            append(bytes[..<newline])
+            try finishDetection()
+            // The first line ends here; what follows is read in the mode just decided.
+            try consume(UnsafeBufferPointer(rebasing: bytes[newline...]))
+        case .plain: scanPlain(bytes)
+        case .jsonLines: try scanJSONLines(bytes)
+        case .document:
+            document.append(contentsOf: bytes)
+            if document.count > Self.maxDocumentMiB << 20 { throw .documentTooLarge(name, Self.maxDocumentMiB) }
+        }
+    }
+
+    /// Decides the format from the first line held in `carry`, then reads that line in it.
+    private func finishDetection() throws(LogScanError) {
+        decide(firstLine: carry[...])
+        let pending = carry
+        carry = []
+        try pending.withUnsafeBufferPointer { (bytes) throws(LogScanError) in try consume(bytes) }
+    }
+
+    /// Plain text, unless the first line is (the start of) Render's JSON.
+    private func decide(firstLine: ArraySlice<UInt8>) {
+        var line = firstLine
+        if line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        guard let first = trimmed.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+            mode = .plain
+            return
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(trimmed), options: []) else {
+            // Not complete on its own line: a pretty-printed /v1/logs response, read whole.
+            mode = .document
+            tally.format = .renderResponse
+            return
+        }
+        if let object = value as? [String: Any] {
+            if object["logs"] is [Any] {
+                mode = .jsonLines
+                tally.format = .renderResponse
+            } else if object["message"] is String {
+                mode = .jsonLines
+                tally.format = .renderJSON
+            } else {
+                // Some other JSON logger (pino, bunyan): its lines are searched as text.
+                mode = .plain
+            }
+        } else if value is [Any] {
+            mode = .jsonLines
+            tally.format = .renderJSON
+        } else {
+            mode = .plain
+        }
+    }
+
+    // MARK: Plain text
+
+    private func scanPlain(_ bytes: UnsafeBufferPointer<UInt8>) {
+        tally.linesRead += Self.countNewlines(bytes)
+        var position = 0
+        if !carry.isEmpty {
+            guard let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: 0) else {
+                append(bytes[...])
+                return
+            }
+            append(bytes[..<newline])
+            searchCarry()
+            position = newline + 1
+        }
+        // `position` is always the start of a line.
+        while let hit = plan.matcher.firstMatch(in: bytes, from: position) {
+            let start = Self.findBackward(UInt8(ascii: "\n"), in: bytes, before: hit, notBefore: position).map { $0 + 1 } ?? position
+            guard let end = Self.find(UInt8(ascii: "\n"), in: bytes, from: hit) else {
+                append(bytes[start...])
+                return
+            }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            handlePlain(line, bits: plan.matcher.bits(in: line))
+            position = end + 1
+        }
+        let tail = Self.findBackward(UInt8(ascii: "\n"), in: bytes, before: bytes.count, notBefore: position).map { $0 + 1 } ?? position
+        if tail < bytes.count { append(bytes[tail...]) }
+    }
+
+    private func searchCarry() {
+        let line = carry
+        carry.removeAll(keepingCapacity: true)
+        line.withUnsafeBufferPointer { bytes in
+            let bits = plan.matcher.bits(in: bytes)
+            if bits != 0 { handlePlain(bytes, bits: bits) }
+        }
+    }
+
+    private func handlePlain(_ raw: UnsafeBufferPointer<UInt8>, bits: UInt64) {
+        var line = raw
+        if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+        count(bits: bits, time: LogTimestamp.parse(line)) { String(decoding: line, as: UTF8.self) }
+    }
+
+    /// Counts one matching line (`bits` from the matcher) unless it is the doctor's own or outside the window.
+    private func count(bits: UInt64, time: Int64?, text: () -> String) {
+        if bits & (1 << UInt64(Plan.ownBit)) != 0 {
+            tally.ownProbeLines += 1
+            return
+        }
+        if let time {
+            guard time >= plan.since && time <= plan.until else {
+                tally.outsideWindow += 1
+                return
+            }
+        } else {
+            tally.withoutTimestamp += 1
+        }
+        tally.count(text(), bits: bits, time: time)
+    }
+
+    // MARK: Render JSON
+
+    private func scanJSONLines(_ bytes: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
+        var position = 0
+        while let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: position) {
+            physicalLine += 1
+            if carry.isEmpty {
+                try handleJSONLine(UnsafeBufferPointer(rebasing: bytes[position..<newline]))
+            } else {
+                append(bytes[position..<newline])
+                let line = carry
+                carry.removeAll(keepingCapacity: true)
+                try line.withUnsafeBufferPointer { (line) throws(LogScanError) in try handleJSONLine(line) }
+            }
+            position = newline + 1
+        }
+        if position < bytes.count { append(bytes[position...]) }
+    }
+
+    private func handleJSONLine(_ line: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
+        let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        guard trimmed.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
+        let place = "\(name):\(physicalLine)"
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: Data(trimmed), options: [])
+        } catch {
+            let start = String(decoding: trimmed.prefix(40), as: UTF8.self)
+            throw .notJSON(place, "it starts \(Self.quote(start))")
+        }
+        for entry in try Self.entries(in: value, place: place) { handle(entry) }
+    }
+
+    private func parseDocument() throws(LogScanError) {
+        guard document.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: Data(document), options: [])
+        } catch {
+            throw .notJSON(name, "a document starting with { or [ that does not parse")
+        }
+        document = []
+        for entry in try Self.entries(in: value, place: name) { handle(entry) }
+    }
+
+    private func handle(_ entry: LogEntry) {
+        tally.linesRead += 1
+        let bits = plan.matcher.bits(in: entry.searchText)
+        guard bits != 0 else { return }
+        count(bits: bits, time: entry.timestamp.flatMap(LogTimestamp.parse)) {
+            entry.timestamp.map { "\($0) \(entry.message)" } ?? entry.message
+        }
+    }
+
+    /// The log records of a parsed JSON value: one record, a `/v1/logs` response, or an array of records.
+    static func entries(in value: Any, place: String) throws(LogScanError) -> [LogEntry] {
+        if let object = value as? [String: Any] {
+            if let logs = object["logs"] as? [Any] {
+                var result: [LogEntry] = []
+                for item in logs { result += try entries(in: item, place: place) }
+                return result
+            }
+            guard let message = object["message"] as? String else {
+                throw .notRenderLog(place, "a JSON object without a string \"message\"")
+            }
+            let labels = (object["labels"] as? [Any] ?? []).compactMap { item -> LogEntry.Label? in
+                guard let label = item as? [String: Any], let name = label["name"] as? String else { return nil }
+                return LogEntry.Label(name: name, value: label["value"].map { "\($0)" } ?? "")
+            }
+            return [LogEntry(timestamp: object["timestamp"] as? String, message: message, labels: labels)]
+        }
+        if let items = value as? [Any] {
+            var result: [LogEntry] = []
+            for item in items {
+                guard item is [String: Any] else { throw .notRenderLog(place, "an array holding something other than objects") }
+                result += try entries(in: item, place: place)
+            }
+            return result
+        }
+        throw .notRenderLog(place, "a JSON scalar")
+    }
+
+    // MARK: Bytes
+
+    private func append(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        let room = Self.maxLine - carry.count
+        if room > 0 { carry.append(contentsOf: bytes.prefix(room)) }
+    }
+
+    private func append(_ bytes: ArraySlice<UInt8>) {
+        let room = Self.maxLine - carry.count
+        if room > 0 { carry.append(contentsOf: bytes.prefix(room)) }
+    }
+
+    static func find(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func findBackward(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, before end: Int, notBefore start: Int) -> Int? {
+        // Glibc's memrchr is not visible to Swift; the distance back to a line start is short.
+        var index = end - 1
+        while index >= start {
+            if bytes[index] == byte { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The number of `\n` bytes, eight at a time: a word's newline bytes become zero bytes, whose
+    /// high bits are then counted exactly (no carry between bytes).
+    static func countNewlines(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let words = bytes.count / 8
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        var total = 0
+        for index in 0..<words {
+            let x = raw.loadUnaligned(fromByteOffset: index &* 8, as: UInt64.self) ^ newlines
+            let nonzero = ((x & low7) &+ low7) | x
+            total &+= (~nonzero & ~low7).nonzeroBitCount
+        }
+        for index in (words * 8)..<bytes.count where bytes[index] == 0x0A { total &+= 1 }
+        return total
+    }
+
+    private static func quote(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + (text.count >= 40 ? "…\"" : "\"")
+    }
+}

@@ -1,0 +1,153 @@
+/// Finds which of a set of byte strings occur in a text in one pass: an Aho–Corasick automaton
+/// compiled into a flat table of 256 transitions per state.
+///
+/// Each string carries a bit; the bits of every string ending at a position (its own and those
+/// of shorter strings that are suffixes of it) are precomputed per state, so overlapping strings
+/// ("Payment record created" and "record") are all found. States with any bit set are numbered
+/// last, so the hot loop needs one table load and one comparison per byte.
+struct PatternMatcher: Sendable {
+    /// The most bits a matcher distinguishes.
+    static let maxBits = 64
+
+    /// `table[state << 8 | byte]`: the next state.
+    private let table: [UInt16]
+    /// The bits of the strings ending in each accepting state, indexed by `state - firstAccepting`.
+    private let outputs: [UInt64]
+    /// Every state from this one on is accepting.
+    private let firstAccepting: Int
+    /// A bit per byte pair (`first << 8 | second`) that can begin a match: a string starts with
+    /// the pair, or is the first byte alone.
+    private let pairs: [UInt64]
+    /// The length of the longest string, in bytes.
+    let longest: Int
+
+    /// A matcher for `strings`: each a non-empty byte string with the bit (0..<64) it reports.
+    ///
+    /// Returns nil when the automaton would need more than 65 535 states (about 64 KiB of pattern text).
+    init?(_ strings: [(bytes: [UInt8], bit: Int)]) {
+        // The trie, with sparse children while it is built.
+        var children: [[UInt8: Int]] = [[:]]
+        var own: [UInt64] = [0]
+        for (bytes, bit) in strings where !bytes.isEmpty {
+            precondition((0..<Self.maxBits).contains(bit))
+            var node = 0
+            for byte in bytes {
+                if let next = children[node][byte] {
+                    node = next
+                } else {
+                    children.append([:])
+                    own.append(0)
+                    children[node][byte] = children.count - 1
+                    node = children.count - 1
+                }
+            }
+            own[node] |= 1 << UInt64(bit)
+        }
+        let count = children.count
+        guard count <= Int(UInt16.max) else { return nil }
+
+        // Breadth first: failure links, full transitions and inherited outputs.
+        var delta = [Int](repeating: 0, count: count * 256)
+        var fail = [Int](repeating: 0, count: count)
+        var out = own
+        var queue: [Int] = []
+        for byte in 0..<256 {
+            if let child = children[0][UInt8(byte)] {
+                delta[byte] = child
+                queue.append(child)
+            }
+        }
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            out[node] |= out[fail[node]]
+            for byte in 0..<256 {
+                if let child = children[node][UInt8(byte)] {
+                    fail[child] = delta[fail[node] * 256 + byte]
+                    delta[node * 256 + byte] = child
+                    queue.append(child)
+                } else {
+                    delta[node * 256 + byte] = delta[fail[node] * 256 + byte]
+                }
+            }
+        }
+
+        // Renumber: non-accepting states first (the root stays 0), accepting ones last.
+        let plain = (0..<count).filter { out[$0] == 0 }
+        let accepting = (0..<count).filter { out[$0] != 0 }
+        var number = [Int](repeating: 0, count: count)
+        for (index, state) in (plain + accepting).enumerated() { number[state] = index }
+        var table = [UInt16](repeating: 0, count: count * 256)
+        for state in 0..<count {
+            let row = number[state] * 256
+            for byte in 0..<256 { table[row + byte] = UInt16(number[delta[state * 256 + byte]]) }
+        }
+        self.table = table
+        self.outputs = accepting.map { out[$0] }
+        self.firstAccepting = plain.count
+        var pairs = [UInt64](repeating: 0, count: 65536 / 64)
+        for (first, child) in children[0] {
+            for second in 0..<256 where own[child] != 0 || children[child][UInt8(second)] != nil {
+                let index = Int(first) << 8 | second
+                pairs[index >> 6] |= 1 << UInt64(index & 63)
+            }
+        }
+        self.pairs = pairs
+        self.longest = strings.map(\.bytes.count).max() ?? 0
+    }
+
+    /// The offset of the first byte at or after `start` that ends a string, scanning from the root.
+    ///
+    /// In the root state, a position whose byte pair begins no string cannot start a match (and
+    /// the automaton would be back at the root one byte later), so such positions are skipped by
+    /// a loop over an 8 KiB bitset without the automaton's load-to-load dependency; the automaton
+    /// proper runs only from a possible start until it falls back to the root.
+    func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let origin = bytes.baseAddress, start < bytes.count else { return nil }
+        let end = origin + bytes.count
+        let last = end - 1
+        let accepting = firstAccepting
+        return table.withUnsafeBufferPointer { table in
+            pairs.withUnsafeBufferPointer { pairs in
+                let delta = table.baseAddress!
+                let bits = pairs.baseAddress!
+                var state = 0
+                var cursor = origin + start
+                while cursor < end {
+                    if state == 0 {
+                        while cursor < last {
+                            let pair = Int(cursor.pointee) &<< 8 | Int(cursor[1])
+                            if bits[pair &>> 6] &>> UInt64(pair & 63) & 1 != 0 { break }
+                            cursor += 1
+                        }
+                    }
+                    state = Int(delta[state &<< 8 | Int(cursor.pointee)])
+                    if state >= accepting { return origin.distance(to: cursor) }
+                    cursor += 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// The bits of every string that occurs in `bytes`.
+    func bits(in bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let accepting = firstAccepting
+        return table.withUnsafeBufferPointer { table in
+            var state = 0
+            var found: UInt64 = 0
+            for byte in bytes {
+                state = Int(table[state &<< 8 | Int(byte)])
+                if state >= accepting { found |= outputs[state - accepting] }
+            }
+            return found
+        }
+    }
+
+    /// The bits of every string that occurs in `text`.
+    func bits(in text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { bits(in: $0) }
+    }
+}
