@@ -72,12 +72,14 @@ public struct LogScanCheck: CheckKind {
     ///
     /// The Render logs API (`GET /v1/logs`, with `RENDER_API_KEY` and `RENDER_SERVICE_ID`) plugs in
     /// here as another `LogSource` once its client exists.
-    static func source(_ configuration: Configuration) -> Result<any LogSource, SourceMissing> {
+    static func source(_ context: CheckContext, window: Duration) -> Result<any LogSource, SourceMissing> {
+        let configuration = context.configuration
         if let path = configuration.value(variable) { return .success(FileLogSource(path: path)) }
-        if configuration.value("RENDER_API_KEY") != nil, configuration.value("RENDER_SERVICE_ID") != nil {
-            return .failure(SourceMissing(
-                reason: "no log to scan: reading the Render logs API is not available in this build yet",
-                hint: "Export the service's logs (Render → Logs, or GET /v1/logs) and set \(variable) to the file, or pass --logs FILE (--logs - reads standard input)."))
+        if configuration.value("RENDER_API_KEY") != nil, let service = configuration.value("RENDER_SERVICE_ID"),
+           let client = try? RenderClient(configuration: configuration, http: context.http) {
+            let now = Date()
+            return .success(RenderLogSource(client: client, service: service.trimmingCharacters(in: .whitespaces),
+                                            start: now.addingTimeInterval(-window.seconds), end: now))
         }
         return .failure(SourceMissing(
             reason: "no log to scan: \(variable) is not set",
@@ -104,7 +106,7 @@ public struct LogScanCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let source: any LogSource
-            switch LogScanCheck.source(context.configuration) {
+            switch LogScanCheck.source(context, window: window) {
             case let .success(found): source = found
             case let .failure(missing): return CheckOutcome(.skip, missing.reason, hint: missing.hint)
             }
