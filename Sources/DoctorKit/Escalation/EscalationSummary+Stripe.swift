@@ -21,6 +21,17 @@ extension EscalationSummary {
         fields.append(Field(label: "Our endpoint's answers to the doctor",
                             value: responses.isEmpty ? nil : responses.map { "HTTP \($0.status) (\($0.source))" }.joined(separator: ", "),
                             source: nil))
+        // What the service itself logged about the deliveries it got: the endpoint's answers to
+        // Stripe, as near as the session can see them.
+        var seenScans: Set<String> = []
+        let logged = facts.steps(kind: "log-scan").compactMap { runbook, step -> String? in
+            guard seenScans.insert(step.id).inserted, let counts = step.evidence["counts"] else { return nil }
+            var line = "\(counts.text) over \(step.evidence["window"]?.text ?? "the window")"
+            if let rate = step.evidence["success_rate"] { line += "; webhook success \(rate.text)" }
+            return line + " (\(runbook)/\(step.id))"
+        }
+        fields.append(Field(label: "The endpoint's answers in the service's logs",
+                            value: logged.isEmpty ? nil : logged.joined(separator: "; "), source: nil))
         let requestIDs = facts.requestIDs
         fields.append(Field(label: "Stripe request ids", value: requestIDs.isEmpty ? nil : requestIDs.joined(separator: ", "), source: nil))
 
