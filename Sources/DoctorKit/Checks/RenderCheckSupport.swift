@@ -26,6 +26,25 @@ enum RenderCheckSupport {
         }
     }
 
+    /// Runs a Render step's `body` with the client, the service id and the evidence every Render
+    /// step starts with; a missing input is a skip, a failed call an outcome in plain words.
+    static func run(
+        _ context: CheckContext,
+        _ body: (RenderClient, String, inout Evidence) async throws(RenderAPIError) -> CheckOutcome
+    ) async -> CheckOutcome {
+        let (client, id): (RenderClient, String)
+        switch self.client(context) {
+        case let .success(built): (client, id) = built
+        case let .failure(box): return box.outcome
+        }
+        var evidence = self.evidence(client, service: id)
+        do {
+            return try await body(client, id, &evidence)
+        } catch {
+            return outcome(for: error, service: id, evidence: evidence)
+        }
+    }
+
     /// Evidence every Render step carries: which service, which key (masked), which API base.
     static func evidence(_ client: RenderClient, service: String) -> Evidence {
         var evidence = Evidence()

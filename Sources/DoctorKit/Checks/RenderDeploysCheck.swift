@@ -26,24 +26,20 @@ public struct RenderDeploysCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let (client, id): (RenderClient, String)
-            switch RenderCheckSupport.client(context) {
-            case let .success(built): (client, id) = built
-            case let .failure(box): return box.outcome
+            await RenderCheckSupport.run(context) { (client, id, evidence) throws(RenderAPIError) in
+                try await read(client, id, context: context, evidence: evidence)
             }
-            var evidence = RenderCheckSupport.evidence(client, service: id)
+        }
+
+        private func read(_ client: RenderClient, _ id: String, context: CheckContext, evidence start: Evidence) async throws(RenderAPIError) -> CheckOutcome {
+            var evidence = start
             let now = Date()
             let since = now.addingTimeInterval(-window.seconds)
-            let deploys: [RenderDeploy]
-            do {
-                let listed = try await client.list(
-                    "/services/\(RenderServiceCheck.Probe.pathComponent(id))/deploys", itemKey: "deploy", pageSize: 20,
-                    maxItems: 100, deadline: context.deadline,
-                    while: { item in (item.string("createdAt").flatMap(RenderTime.parse) ?? now) >= since })
-                deploys = listed.items.compactMap(RenderDeploy.init)
-            } catch {
-                return RenderCheckSupport.outcome(for: error, service: id, evidence: evidence)
-            }
+            let listed = try await client.list(
+                "/services/\(RenderServiceCheck.Probe.pathComponent(id))/deploys", itemKey: "deploy", pageSize: 20,
+                maxItems: 100, deadline: context.deadline,
+                while: { item in (item.string("createdAt").flatMap(RenderTime.parse) ?? now) >= since })
+            let deploys = listed.items.compactMap(RenderDeploy.init)
             evidence["deploys_read"] = .int(deploys.count)
             evidence["window"] = .string(window.short)
             guard let latest = deploys.first else {

@@ -31,25 +31,17 @@ public struct RenderEnvCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let (client, id): (RenderClient, String)
-            switch RenderCheckSupport.client(context) {
-            case let .success(built): (client, id) = built
-            case let .failure(box): return box.outcome
-            }
-            var evidence = RenderCheckSupport.evidence(client, service: id)
-            var deployed: [String: String] = [:]
-            do {
+            await RenderCheckSupport.run(context) { (client, id, evidence) throws(RenderAPIError) in
+                var deployed: [String: String] = [:]
                 let listed = try await client.list(
                     "/services/\(RenderServiceCheck.Probe.pathComponent(id))/env-vars", itemKey: "envVar",
                     pageSize: 100, maxItems: 1000, deadline: context.deadline)
                 for item in listed.items {
                     if let key = item.string("key") { deployed[key] = item.string("value") ?? "" }
                 }
-            } catch {
-                return RenderCheckSupport.outcome(for: error, service: id, evidence: evidence)
+                evidence["deployed_variables"] = .int(deployed.count)
+                return judge(deployed, local: context.configuration, evidence: evidence)
             }
-            evidence["deployed_variables"] = .int(deployed.count)
-            return judge(deployed, local: context.configuration, evidence: evidence)
         }
 
         func judge(_ deployed: [String: String], local: Configuration, evidence start: Evidence) -> CheckOutcome {

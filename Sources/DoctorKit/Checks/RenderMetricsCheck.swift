@@ -46,12 +46,13 @@ public struct RenderMetricsCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let (client, id): (RenderClient, String)
-            switch RenderCheckSupport.client(context) {
-            case let .success(built): (client, id) = built
-            case let .failure(box): return box.outcome
+            await RenderCheckSupport.run(context) { (client, id, evidence) throws(RenderAPIError) in
+                try await read(client, id, context: context, evidence: evidence)
             }
-            var evidence = RenderCheckSupport.evidence(client, service: id)
+        }
+
+        private func read(_ client: RenderClient, _ id: String, context: CheckContext, evidence start: Evidence) async throws(RenderAPIError) -> CheckOutcome {
+            var evidence = start
             let now = Date()
             let start = now.addingTimeInterval(-window.seconds)
             let resolution = max(60, Int(window.seconds) / 60)
@@ -59,13 +60,8 @@ public struct RenderMetricsCheck: CheckKind {
                 ("resource", id), ("startTime", RenderTime.format(start)), ("endTime", RenderTime.format(now)),
                 ("resolutionSeconds", String(resolution)),
             ]
-            let memory: [MetricSeries], cpu: [MetricSeries]
-            do {
-                memory = MetricSeries.read(try await client.get("/metrics/memory", query: query, deadline: context.deadline).json)
-                cpu = MetricSeries.read(try await client.get("/metrics/cpu", query: query, deadline: context.deadline).json)
-            } catch {
-                return RenderCheckSupport.outcome(for: error, service: id, evidence: evidence)
-            }
+            let memory = MetricSeries.read(try await client.get("/metrics/memory", query: query, deadline: context.deadline).json)
+            let cpu = MetricSeries.read(try await client.get("/metrics/cpu", query: query, deadline: context.deadline).json)
             evidence["window"] = .string(window.short)
             return judge(memory: memory, cpu: cpu, evidence: evidence)
         }

@@ -18,24 +18,14 @@ public struct RenderServiceCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let (client, id): (RenderClient, String)
-            switch RenderCheckSupport.client(context) {
-            case let .success(built): (client, id) = built
-            case let .failure(box): return box.outcome
-            }
-            var evidence = RenderCheckSupport.evidence(client, service: id)
-            let service: RenderService
-            do {
+            await RenderCheckSupport.run(context) { (client, id, evidence) throws(RenderAPIError) in
                 let response = try await client.get("/services/\(Self.pathComponent(id))", deadline: context.deadline)
-                guard let found = RenderService(response.json) else {
+                guard let service = RenderService(response.json) else {
                     return CheckOutcome(.unknown, "the Render API answered without a service object", evidence: evidence)
                 }
-                service = found
-            } catch {
-                return RenderCheckSupport.outcome(for: error, service: id, evidence: evidence)
+                // Render answered with the service: the key and the id work, whatever their shape said.
+                return judge(service, context: context, evidence: &evidence).proving("RENDER_API_KEY", "RENDER_SERVICE_ID")
             }
-            // Render answered with the service: the key and the id work, whatever their shape said.
-            return judge(service, context: context, evidence: &evidence).proving("RENDER_API_KEY", "RENDER_SERVICE_ID")
         }
 
         private func judge(_ service: RenderService, context: CheckContext, evidence: inout Evidence) -> CheckOutcome {
