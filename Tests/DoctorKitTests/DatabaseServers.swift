@@ -58,21 +58,23 @@ enum DatabaseServers {
 
     /// A redis-server on a free port with a password, or why there is none.
     static let redisPassword = "r3dis#pw-\(UUID().uuidString.prefix(6))"
-    static let redis: Result<(process: Process, port: UInt16), TemporaryPostgresError> = {
+    static let redis: Result<(watchdog: Watchdog, port: UInt16), TemporaryPostgresError> = {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server") else {
             return .failure(.failed("redis-server not found (apt-get install redis-server)"))
         }
         let port = TemporaryPostgres.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--requirepass", redisPassword, "--daemonize", "no"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return .failure(.failed("cannot start redis-server: \(error)")) }
-        // SIGKILL: the child inherits the test runner's blocked signal mask, so SIGTERM never arrives;
-        // nothing is persisted, so nothing is lost.
-        atexit { if case let .success(server) = DatabaseServers.redis { kill(server.process.processIdentifier, SIGKILL) } }
+        // Started by a watchdog, so it ends with this process even when `kill -9` ends that:
+        // SIGKILL, as nothing is persisted and nothing can be lost.
+        let watchdog: Watchdog
+        do {
+            watchdog = try Watchdog(
+                setUp: #""$@" </dev/null & server=$!"#, cleanUp: #"kill -KILL "$server"; wait "$server""#,
+                arguments: ["/usr/bin/redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "",
+                            "--appendonly", "no", "--requirepass", redisPassword, "--daemonize", "no"])
+        } catch {
+            return .failure(.failed("cannot start redis-server: \(error)"))
+        }
+        atexit { if case let .success(server) = DatabaseServers.redis { server.watchdog.release() } }
         // Ready when the port accepts a connection.
         for _ in 0..<100 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -84,7 +86,7 @@ enum DatabaseServers {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             close(fd)
-            if connected == 0 { return .success((process, port)) }
+            if connected == 0 { return .success((watchdog, port)) }
             usleep(20_000)
         }
         return .failure(.failed("redis-server did not start listening"))

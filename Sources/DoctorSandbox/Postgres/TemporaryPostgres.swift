@@ -6,6 +6,10 @@ import Foundation
 /// PostgreSQL refuses to run as root, so as root the folder is given to the `postgres` user and
 /// the server binaries run as that user (`su postgres`). Password logins over TCP use
 /// scram-sha-256, as a hosted database does; setup uses the local socket.
+///
+/// Nothing outlives its process: a `Watchdog` stops the server and removes the folder when the
+/// process ends, `kill -9` included, and a cluster whose process and watchdog both died (the
+/// folder records the owner's pid) is removed by the next one started on this machine.
 public final class TemporaryPostgres: @unchecked Sendable {
     /// The folder holding the data directory, the socket and the log.
     public let directory: String
@@ -13,7 +17,12 @@ public final class TemporaryPostgres: @unchecked Sendable {
     public let port: UInt16
     private let bin: String
     private let lock = NSLock()
-    private var running = false
+    private var watchdog: Watchdog?
+
+    /// The folder name's prefix, by which a later run recognises a cluster left behind.
+    static let folderPrefix = "doctor-pg-"
+    /// The file in the folder that holds the owning process's pid.
+    static let ownerFile = "owner.pid"
 
     /// The newest PostgreSQL server binaries on this machine (`DOCTOR_PG_BIN` overrides), or nil.
     public static var binDirectory: String? {
@@ -28,12 +37,22 @@ public final class TemporaryPostgres: @unchecked Sendable {
     public init(settings: [String: String] = [:]) throws(TemporaryPostgresError) {
         guard let bin = Self.binDirectory else { throw .notInstalled }
         self.bin = bin
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-pg-\(UUID().uuidString.prefix(8))").path
+        Self.removeStale(bin: bin)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(Self.folderPrefix + UUID().uuidString.prefix(8)).path
         port = Self.freePort()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try "\(getpid())\n".write(toFile: "\(directory)/\(Self.ownerFile)", atomically: true, encoding: .utf8)
         } catch {
+            try? FileManager.default.removeItem(atPath: directory)
             throw .failed("cannot create \(directory)")
+        }
+        // Before initdb, so a process killed at any point from here on leaves nothing behind.
+        do {
+            watchdog = try Watchdog(cleanUp: Self.cleanUpScript(bin: bin, directory: directory))
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw .failed("cannot start the clean-up watchdog")
         }
         if getuid() == 0 {
             guard getpwnam("postgres") != nil else { throw .failed("running as root needs the `postgres` user (install the postgresql package)") }
@@ -44,7 +63,6 @@ public final class TemporaryPostgres: @unchecked Sendable {
         var options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off"
         for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
         try run("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-o", options, "-l", "\(directory)/log", "-w", "-t", "20", "start"], asServer: true)
-        running = true
     }
 
     deinit { stop() }
@@ -63,25 +81,28 @@ public final class TemporaryPostgres: @unchecked Sendable {
 
     /// Stops the server at once and removes the folder; safe to call more than once.
     public func stop() {
-        let wasRunning = lock.withLock { () -> Bool in
-            defer { running = false }
-            return running
+        // The watchdog does it, so a normal exit and a killed process take the same path.
+        let watchdog = lock.withLock { () -> Watchdog? in
+            defer { self.watchdog = nil }
+            return self.watchdog
         }
-        if wasRunning {
-            _ = try? run("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"], asServer: true)
-        }
-        try? FileManager.default.removeItem(atPath: directory)
+        watchdog?.release()
     }
 
     /// Runs a program to completion (as `postgres` when root and `asServer`), throwing its output on failure.
     @discardableResult
     private func run(_ program: String, _ arguments: [String], asServer: Bool) throws(TemporaryPostgresError) -> String {
-        var argv = [program] + arguments
-        if asServer && getuid() == 0 {
-            argv = ["/bin/su", "postgres", "-s", "/bin/sh", "-c", argv.map(Self.shellQuote).joined(separator: " ")]
-        }
+        try Self.run(program, arguments, asServer: asServer, outputFolder: directory)
+    }
+
+    /// Runs a program to completion, its output in a file in `outputFolder`; see `run(_:_:asServer:)`.
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], asServer: Bool,
+                    outputFolder: String) throws(TemporaryPostgresError) -> String {
+        let argv = commandLine(program, arguments, asServer: asServer)
         // A file, not a pipe: the server that pg_ctl starts outlives it and would hold a pipe open.
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-pg-out-\(UUID().uuidString)").path
+        // In the cluster's folder, so a killed process leaves none behind.
+        let outputPath = "\(outputFolder)/out-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         // posix_spawn and waitpid rather than Foundation's Process, whose reaping of a `su` child
         // was seen to never return here.
@@ -105,6 +126,13 @@ public final class TemporaryPostgres: @unchecked Sendable {
             throw .failed("\(name) exited \(exitCode): " + text.split(separator: "\n").suffix(3).joined(separator: " "))
         }
         return text
+    }
+
+    /// The program and its arguments, wrapped in `su postgres` when root and `asServer`.
+    static func commandLine(_ program: String, _ arguments: [String], asServer: Bool) -> [String] {
+        let argv = [program] + arguments
+        guard asServer && getuid() == 0 else { return argv }
+        return ["/bin/su", "postgres", "-s", "/bin/sh", "-c", argv.map(shellQuote).joined(separator: " ")]
     }
 
     static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
