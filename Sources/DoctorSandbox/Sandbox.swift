@@ -4,8 +4,8 @@ import Foundation
 /// An embedded stand-in for the payment API on a free loopback port, for `doctor demo` and tests.
 ///
 /// It answers like the real Node service (health, a signature-verifying Stripe webhook endpoint,
-/// a 100-per-minute rate limit) unless started with a `SandboxFault`. Paths under `/v1/` are kept
-/// for a Stripe API stand-in and `/render/v1/` for a Render API stand-in.
+/// a 100-per-minute rate limit) unless started with a `SandboxFault`. Paths under `/v1/` are the
+/// Stripe API stand-in's and those under `/render/v1/` the Render API stand-in's.
 public final class Sandbox: @unchecked Sendable {
     /// The fault injected, if any.
     public let fault: SandboxFault?
@@ -24,13 +24,29 @@ public final class Sandbox: @unchecked Sendable {
         self.fault = fault
         let secrets = SandboxSecrets()
         self.secrets = secrets
-        let payments = SandboxPayments.demo(fault: fault, now: Int(Date().timeIntervalSince1970))
+        // One clock reading for every stand-in's history, so payments, deploys and logs agree.
+        let now = Int(Date().timeIntervalSince1970)
+        let payments = SandboxPayments.demo(fault: fault, now: now)
         self.payments = payments
+        // The secret the running service verifies with, and the one its Render environment shows:
+        // under `wrong-secret` Render holds ours but the service still runs with an older one (the
+        // variable was saved without a redeploy); under `env-secret-differs` both are another one.
+        let runningSecret: String? = switch fault {
+        case .envMissing: nil
+        case .wrongSecret, .envSecretDiffers: SandboxSecrets.webhookSecret()
+        default: secrets.webhookSecret
+        }
+        let renderSecret = fault == .wrongSecret ? secrets.webhookSecret : runningSecret
+        let service = SandboxRenderService.make(id: secrets.renderServiceID, fault: fault, now: now)
+        let log = SandboxServiceLog(resource: service.id, instance: service.instance)
+        let databaseAddress = (host: "127.0.0.1", port: secrets.databasePort)
+        log.seed(SandboxServiceLog.history(service: service, payments: payments, fault: fault, now: now, databaseAddress: databaseAddress))
+        if fault == .suspended { log.stopRunning() }
         api = SandboxAPI(
-            payment: SandboxPaymentAPI(
-                fault: fault,
-                deployedWebhookSecret: fault == .wrongSecret ? SandboxSecrets.webhookSecret() : secrets.webhookSecret),
-            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments))
+            payment: SandboxPaymentAPI(fault: fault, deployedWebhookSecret: runningSecret, log: log, databaseAddress: databaseAddress),
+            stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments),
+            render: SandboxRenderAPI(fault: fault, key: secrets.renderKey, service: service, log: log,
+                                     deployedWebhookSecret: renderSecret, createdAt: now))
     }
 
     deinit { stop() }
@@ -45,6 +61,8 @@ public final class Sandbox: @unchecked Sendable {
         self.server = server
         api.markStarted()
         api.stripe.start(apiURL: "http://127.0.0.1:\(server.port)")
+        // Weakly: the server's handler must not keep the sandbox alive (see `SandboxAPI`).
+        api.render.start(apiURL: "http://127.0.0.1:\(server.port)") { [weak self] in self?.environment ?? [:] }
     }
 
     /// Stops listening and drops every open connection, hung ones included.
@@ -69,6 +87,9 @@ public final class Sandbox: @unchecked Sendable {
     /// The payment API's base URL, `http://127.0.0.1:PORT` (valid once started).
     public var apiURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The Render API stand-in's base URL, `http://127.0.0.1:PORT/render/v1` (valid once started).
+    public var renderAPIBase: String { apiURL + SandboxRenderAPI.basePath }
+
     /// The variables a run against the sandbox uses, as the service's `.env` would hold them.
     ///
     /// The secrets are random per instance. `DATABASE_URL` points at the sandbox's PostgreSQL when
@@ -85,6 +106,8 @@ public final class Sandbox: @unchecked Sendable {
                 + "/payments?schema=public&connection_limit=5",
             "SENTRY_DSN": "http://\(secrets.sentryKey)@127.0.0.1:\(port)/1",
             "RENDER_SERVICE_ID": secrets.renderServiceID,
+            "RENDER_API_KEY": secrets.renderKey,
+            "RENDER_API_BASE": "http://127.0.0.1:\(port)" + SandboxRenderAPI.basePath,
         ]
     }
 
@@ -100,6 +123,8 @@ struct SandboxSecrets: Sendable {
     let databasePort = SandboxSecrets.closedPort()
     let sentryKey = SandboxSecrets.random(32, from: "0123456789abcdef")
     let renderServiceID = "srv-sandbox" + SandboxSecrets.random(9, from: "0123456789abcdefghijklmnopqrstuvwxyz")
+    /// Render's API keys are commonly `rnd_` and 32 alphanumerics (api-facts §3 caveats).
+    let renderKey = "rnd_" + SandboxSecrets.random(32, from: alphanumerics)
 
     static let alphanumerics = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -121,27 +146,26 @@ struct SandboxSecrets: Sendable {
 }
 
 /// The sandbox's routes, separate from `Sandbox` so the server's handler does not keep the
-/// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` is kept for a
-/// Render stand-in, the rest is the payment API.
+/// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` Render's, the
+/// rest is the payment API.
 private final class SandboxAPI: Sendable {
     let payment: SandboxPaymentAPI
     let stripe: SandboxStripeAPI
+    let render: SandboxRenderAPI
 
-    init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI) {
+    init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI, render: SandboxRenderAPI) {
         self.payment = payment
         self.stripe = stripe
+        self.render = render
     }
 
     func markStarted() { payment.markStarted() }
 
     func handle(_ request: ServerRequest) -> ServerResponse {
         if request.path == "/v1" || request.path.hasPrefix("/v1/") { return stripe.handle(request) }
-        if request.path.hasPrefix("/render/v1/") { return renderAPI(request) }
+        if request.path == SandboxRenderAPI.basePath || request.path.hasPrefix(SandboxRenderAPI.basePath + "/") {
+            return render.handle(request)
+        }
         return payment.handle(request)
-    }
-
-    /// Reserved for the Render API stand-in, which will live in `Render/`.
-    private func renderAPI(_ request: ServerRequest) -> ServerResponse {
-        .json(404, #"{"id":"not-found","message":"not found"}"#)
     }
 }

@@ -33,6 +33,20 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case dbDown = "db-down"
     /// Three of the day's succeeded payment intents have no row in the database: missed webhooks.
     case paymentsMissing = "payments-missing"
+    /// Render's two newest deploys failed (`build_failed`, then `update_failed`); an older one is live.
+    case deployFailed = "deploy-failed"
+    /// The service's Render environment has no `STRIPE_WEBHOOK_SECRET`, so every delivery fails.
+    case envMissing = "env-missing"
+    /// The service's Render environment holds another `STRIPE_WEBHOOK_SECRET`, and verifies with it.
+    case envSecretDiffers = "env-secret-differs"
+    /// The instance's memory climbs from 180 MB to 540 MB within the hour: a leak.
+    case memoryClimb = "memory-climb"
+    /// The owner suspended the service on Render: its URL answers 503.
+    case suspended = "suspended"
+    /// The logs show subscribed events the code does not handle (`Unhandled event type`).
+    case unhandledEvents = "unhandled-events"
+    /// The logs show Prisma's P1001 for the newest payments, whose rows were never written.
+    case dbErrorsInLogs = "db-errors-in-logs"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -61,6 +75,26 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .flaky: "one API request in three fails: a 502 from Render's proxy or a reset connection"
         case .dbDown: "the database is down: nothing listens at DATABASE_URL's host and port"
         case .paymentsMissing: "3 of the day's 30 succeeded Stripe payments have no row in the Payment table (missed webhooks)"
+        case .deployFailed: "Render's two newest deploys failed within the hour (build_failed, update_failed); a 2-day-old one is live"
+        case .envMissing: "STRIPE_WEBHOOK_SECRET is not set on Render: the webhook endpoint answers 400 to every signed delivery"
+        case .envSecretDiffers: "Render's STRIPE_WEBHOOK_SECRET differs from the local one, and the service verifies with it"
+        case .memoryClimb: "the instance's memory climbs from 180 MB to 540 MB over the last hour (a leak)"
+        case .suspended: "the service is suspended on Render (by its owner): the API answers 503"
+        case .unhandledEvents: "the logs hold \"Unhandled event type: customer.subscription.updated\" every 25 minutes"
+        case .dbErrorsInLogs: "the logs hold \"Database connection error\" (P1001) for the 3 newest payments, whose rows are missing"
+        }
+    }
+
+    /// The id of the shipped runbook that finds the fault, so the demo says which to watch.
+    public var runbook: String {
+        switch self {
+        case .apiDown, .wrongSecret, .webhookMissing, .noVerification, .endpointMissing, .endpointDisabled, .wrongPath,
+             .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents:
+            "webhooks-not-arriving"
+        case .slow, .hang, .memoryClimb: "high-latency"
+        case .rateLimited, .stripeRateLimited, .flaky: "intermittent-failures"
+        case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
+        case .deployFailed, .suspended: "deploy"
         }
     }
 }

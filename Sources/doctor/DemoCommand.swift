@@ -23,7 +23,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Inject a fault (see --list-faults).", valueName: "name"))
     var fault: String?
 
-    @Flag(name: .customLong("list-faults"), help: "List the faults the sandbox can inject.")
+    @Flag(name: .customLong("list-faults"), help: "List the faults the sandbox can inject and the runbook that finds each.")
     var listFaults = false
 
     @Flag(name: .long, help: "Practice mode: an interactive session against the sandbox instead of a report.")
@@ -38,9 +38,13 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console(redactor: nil)
         if listFaults {
+            // Which runbook finds each fault, so a learner knows which to run (`doctor demo ID --fault NAME`).
             let width = SandboxFault.all.map(\.name.count).max() ?? 0
+            let runbookWidth = SandboxFault.all.map(\.runbook.count).max() ?? 0
             for fault in SandboxFault.all {
-                console.out("\(fault.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fault.summary)")
+                let name = fault.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                let runbook = fault.runbook.padding(toLength: runbookWidth, withPad: " ", startingAt: 0)
+                console.out("\(name)  \(runbook)  \(fault.summary)")
             }
             return
         }
@@ -82,6 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
+        configuration.addNotice("RENDER_API_BASE set to the sandbox's Render API stand-in at \(sandbox.renderAPIBase)")
         if interactive {
             let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice,

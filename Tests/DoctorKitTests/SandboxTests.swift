@@ -173,7 +173,8 @@ struct SandboxTests {
         #expect(SandboxFault.all.map(\.name) == [
             "api-down", "slow", "hang", "wrong-secret", "webhook-missing", "no-verification", "rate-limited",
             "endpoint-missing", "endpoint-disabled", "wrong-path", "deliveries-failing", "stripe-rate-limited", "flaky",
-            "db-down", "payments-missing",
+            "db-down", "payments-missing", "deploy-failed", "env-missing", "env-secret-differs", "memory-climb", "suspended",
+            "unhandled-events", "db-errors-in-logs",
         ])
         for fault in SandboxFault.all {
             #expect(SandboxFault(name: fault.name) == fault)

@@ -2,23 +2,38 @@ import DoctorKit
 import Foundation
 
 /// The stand-in for the Node payment API: health, the signature-verifying Stripe webhook endpoint
-/// and express-rate-limit's 100 requests per 60 s, with the sandbox's fault applied.
+/// and express-rate-limit's 100 requests per 60 s, with the sandbox's fault applied. What it
+/// prints while serving (request lines, the webhook handler's lines) goes to `log`, which the
+/// Render API stand-in serves.
 final class SandboxPaymentAPI: @unchecked Sendable {
     static let webhookPath = "/api/webhooks/stripe"
     static let rateLimit = 100
     static let rateWindow: Double = 60
 
     let fault: SandboxFault?
-    let deployedWebhookSecret: String
+    /// The secret the running service verifies with; nil when `STRIPE_WEBHOOK_SECRET` is not set.
+    let deployedWebhookSecret: String?
+    let log: SandboxServiceLog
+    /// Where the service's database is, as its Prisma errors name it.
+    let databaseAddress: (host: String, port: UInt16)
+    /// The event types the handler acts on; any other verified event is logged as unhandled.
+    let handledEvents: Set<String>
     private let lock = NSLock()
     private var startedAt = Date()
     private var windowStart: Date?
     private var windowCount = 0
     private var served = 0
 
-    init(fault: SandboxFault?, deployedWebhookSecret: String) {
+    init(fault: SandboxFault?, deployedWebhookSecret: String?,
+         log: SandboxServiceLog = SandboxServiceLog(resource: "srv-sandbox", instance: "srv-sandbox-00000"),
+         databaseAddress: (host: String, port: UInt16) = ("127.0.0.1", 5432))
+    {
         self.fault = fault
         self.deployedWebhookSecret = deployedWebhookSecret
+        self.log = log
+        self.databaseAddress = databaseAddress
+        // unhandled-events: the code lost its subscription handler while the endpoint stays subscribed.
+        handledEvents = Set(SandboxStripeAPI.handledEvents).subtracting(fault == .unhandledEvents ? ["customer.subscription.updated"] : [])
     }
 
     /// Restarts the uptime clock and the rate window, as a fresh deploy would.
@@ -33,11 +48,14 @@ final class SandboxPaymentAPI: @unchecked Sendable {
     /// Answers a request for the payment API (anything outside the Stripe and Render paths).
     func handle(_ request: ServerRequest) -> ServerResponse {
         if fault == .hang { return ServerResponse(status: 200, behaviour: .hang) }
+        if fault == .suspended { return Self.suspendedPage() }
         if fault == .rateLimited {
+            logRequest(request, status: 429)
             return .json(429, #"{"error":"Rate limit exceeded"}"#, headers: [("Retry-After", "60")] + quotaHeaders(remaining: 0, reset: 60))
         }
         let quota = takeQuota()
         guard quota.allowed else {
+            logRequest(request, status: 429)
             return .json(429, #"{"error":"Rate limit exceeded"}"#,
                          headers: [("Retry-After", "\(quota.reset)")] + quotaHeaders(remaining: 0, reset: quota.reset))
         }
@@ -51,6 +69,7 @@ final class SandboxPaymentAPI: @unchecked Sendable {
             }
         }
         var response = route(request)
+        logRequest(request, status: response.status)
         response.headers += quotaHeaders(remaining: quota.remaining, reset: quota.reset)
         if fault == .slow { response.delay = .milliseconds(1500) }
         return response
@@ -80,18 +99,51 @@ final class SandboxPaymentAPI: @unchecked Sendable {
     }
 
     private func webhook(_ request: ServerRequest) -> ServerResponse {
-        if fault == .noVerification { return .json(200, #"{"received":true}"#) }
-        do {
-            try StripeSignature.verify(
-                payload: request.body, header: request.header("Stripe-Signature") ?? "",
-                secret: deployedWebhookSecret, tolerance: StripeSignature.defaultTolerance)
-        } catch {
-            // Stripe's sample handler answers `Webhook Error: <message>` through Express's res.send.
-            return ServerResponse(
-                status: 400, text: "Webhook Error: \(error.errorDescription ?? "Invalid signature")",
-                contentType: "text/html; charset=utf-8")
+        if fault == .noVerification {
+            record(event: request.body)
+            return .json(200, #"{"received":true}"#)
         }
+        let header = request.header("Stripe-Signature") ?? ""
+        if let message = Self.verificationFailure(payload: request.body, header: header, secret: deployedWebhookSecret) {
+            if header.trimmingCharacters(in: .whitespaces).isEmpty {
+                log.append("❌ Missing Stripe signature", level: "error")
+            } else {
+                log.append("❌ Webhook signature verification failed: \(message)", level: "error")
+            }
+            // Stripe's sample handler answers `Webhook Error: <message>` through Express's res.send.
+            return ServerResponse(status: 400, text: "Webhook Error: \(message)", contentType: "text/html; charset=utf-8")
+        }
+        record(event: request.body)
         return .json(200, #"{"received":true}"#)
+    }
+
+    /// Why stripe-node's `constructEvent` would throw, or nil when the delivery verifies.
+    ///
+    /// Without a secret (`env-missing`) the header is still parsed first, as stripe-node does; a
+    /// parsable header then reaches `crypto.createHmac(…, undefined)`, which throws Node's
+    /// TypeError, and the handler answers it as it answers any verification error: 400.
+    static func verificationFailure(payload: [UInt8], header: String, secret: String?) -> String? {
+        do {
+            try StripeSignature.verify(payload: payload, header: header, secret: secret ?? "", tolerance: StripeSignature.defaultTolerance)
+        } catch .noMatch where secret == nil {
+            return undefinedKeyMessage
+        } catch {
+            return error.errorDescription ?? "Invalid signature"
+        }
+        return secret == nil ? undefinedKeyMessage : nil
+    }
+
+    /// Node's `ERR_INVALID_ARG_TYPE` for `crypto.createHmac('sha256', undefined)`.
+    static let undefinedKeyMessage = #"The "key" argument must be of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey. Received undefined"#
+
+    /// What Render's proxy answers for a service its owner suspended: 503 and its notice page; the
+    /// instance is stopped, so the service itself prints nothing. (The page's exact text and the
+    /// `x-render-routing` value are from memory of Render's behaviour, not from a stored document.)
+    static func suspendedPage() -> ServerResponse {
+        ServerResponse(
+            status: 503, text: "<html><head><title>Service Suspended</title></head><body><h1>Service Suspended</h1>"
+                + "<p>This service has been suspended by its owner.</p></body></html>",
+            contentType: "text/html; charset=utf-8", headers: [("x-render-routing", "suspend-by-user")])
     }
 
     /// Express's answer for a route that is not mounted.

@@ -30,11 +30,13 @@ struct SandboxPayments: Sendable {
     /// The demo's payments at `now`: 40 succeeded ones 47 minutes apart (30 of them in the last
     /// day), each recorded 0.4–3 s later; one that succeeded 90 s ago and whose webhook has not
     /// landed yet (inside the reconciliation's settle time); two that never succeeded and so have no
-    /// row. `payments-missing` drops the rows of three succeeded ones, as a missed webhook would.
+    /// row. `payments-missing` drops the rows of three succeeded ones, as a missed webhook would;
+    /// `db-errors-in-logs` those of the newest three, whose writes hit the database outage.
     static func demo(fault: SandboxFault?, now: Int) -> SandboxPayments {
         var payments: [Payment] = []
         for index in 1...40 {
-            let missed = fault == .paymentsMissing && missingIndexes.contains(index)
+            let missed = (fault == .paymentsMissing && missingIndexes.contains(index))
+                || (fault == .dbErrorsInLogs && index * 47 * 60 <= SandboxServiceLog.databaseOutageSeconds)
             payments.append(Payment(
                 id: "pi_sandbox_\(index)", amount: 1000 + index, status: "succeeded", created: now - index * 47 * 60,
                 rowLagMilliseconds: missed ? nil : 400 + index * 733 % 2600))
