@@ -41,7 +41,7 @@ public struct RenderDeploysCheck: CheckKind {
                 while: { item in (item.string("createdAt").flatMap(RenderTime.parse) ?? now) >= since })
             let deploys = listed.items.compactMap(RenderDeploy.init)
             evidence["deploys_read"] = .int(deploys.count)
-            evidence["window"] = .string(window.short)
+            evidence["window"] = .string(window.window)
             guard let latest = deploys.first else {
                 return CheckOutcome(.warn, "the service has no deploys", evidence: evidence,
                                     hint: "Trigger a deploy in Render; a service that never deployed serves nothing.")
@@ -61,7 +61,7 @@ public struct RenderDeploysCheck: CheckKind {
             if failed.count >= repeated {
                 let ids = failed.prefix(5).map { "\($0.id) \($0.status)" }.joined(separator: ", ")
                 return CheckOutcome(
-                    .fail, "\(failed.count) deploys failed in the last \(window.short) (\(ids)): deployment fails repeatedly; \(summary)",
+                    .fail, "\(failed.count) deploys failed in the last \(window.window) (\(ids)): deployment fails repeatedly; \(summary)",
                     evidence: evidence,
                     hint: "Read the failed deploys' build and pre-deploy logs in Render (Events → the deploy). The guide: escalate to Render support when deployment fails repeatedly; `doctor escalate render` writes the summary with these deploy ids.")
             }
@@ -77,7 +77,7 @@ public struct RenderDeploysCheck: CheckKind {
             if RenderDeploy.runningStatuses.contains(latest.status) {
                 summary += live.map { "; \($0.id) serves until it is live" } ?? ""
             }
-            if !failed.isEmpty { summary += "; \(failed.count) failed deploy in the last \(window.short)" }
+            if !failed.isEmpty { summary += "; \(failed.count) failed deploy in the last \(window.window)" }
             return CheckOutcome(.pass, summary, evidence: evidence)
         }
 

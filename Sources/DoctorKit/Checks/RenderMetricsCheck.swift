@@ -62,7 +62,7 @@ public struct RenderMetricsCheck: CheckKind {
             ]
             let memory = MetricSeries.read(try await client.get("/metrics/memory", query: query, deadline: context.deadline).json)
             let cpu = MetricSeries.read(try await client.get("/metrics/cpu", query: query, deadline: context.deadline).json)
-            evidence["window"] = .string(window.short)
+            evidence["window"] = .string(window.window)
             return judge(memory: memory, cpu: cpu, evidence: evidence)
         }
 
@@ -99,7 +99,7 @@ public struct RenderMetricsCheck: CheckKind {
                 cpuText = String(format: "; CPU %.2f now, %.2f at most", values.last ?? 0, values.max() ?? 0)
             }
 
-            var summary = String(format: "memory %.0f MB now, %.0f MB at most over %@", current, peak, window.short) + cpuText
+            var summary = String(format: "memory %.0f MB now, %.0f MB at most over %@", current, peak, window.window) + cpuText
             var status = Status.pass
             var hints: [String] = []
             if current > fail {

@@ -73,6 +73,13 @@ extension WebhookSecretCheck {
                 return CheckOutcome(.pass, summary, evidence: evidence).proving("STRIPE_WEBHOOK_SECRET")
             }
             if signed.status == 400 {
+                // stripe-node given an undefined secret: `The "key" argument must be of type string …
+                // Received undefined` — the deployed service has no STRIPE_WEBHOOK_SECRET at all.
+                if signed.text.contains("Received undefined") || signed.text.contains("No webhook secret") {
+                    return CheckOutcome(
+                        .fail, "the deployed service verifies with no secret at all (STRIPE_WEBHOOK_SECRET is not set there): \(Self.responseLine(signed, redactor))",
+                        evidence: evidence, hint: WebhookSecretCheck.mismatchHint)
+                }
                 if signed.text.lowercased().contains("signature") {
                     return CheckOutcome(
                         .fail, "the service rejected an event signed with STRIPE_WEBHOOK_SECRET: \(Self.responseLine(signed, redactor))",

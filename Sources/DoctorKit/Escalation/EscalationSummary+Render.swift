@@ -17,6 +17,7 @@ extension EscalationSummary {
         let latest = deployEvidence?["latest"]
         let failedDeploys: [JSONValue] = { if case let .array(list)? = deployEvidence?["failed_in_window"] { list } else { [] } }()
         let service = facts.steps(kind: "render-service").first
+        let metrics = facts.steps(kind: "render-metrics").first
         let fields: [Field] = [
             Field(label: "Render service", value: record.info.renderService ?? service?.step.evidence["service_id"]?.text, source: nil),
             Field(label: "Service URL", value: service?.step.evidence["url"]?.text ?? record.info.target,
@@ -28,8 +29,8 @@ extension EscalationSummary {
                   source: deploySteps.first.map { "\($0.runbook)/\($0.step.id)" }),
             Field(label: "Health check results", value: healthLines.isEmpty ? nil : healthLines.joined(separator: "; "), source: nil),
             facts.field("Error-log excerpts", "examples", kinds: ["log-scan"]),
-            facts.field("Memory", "memory", kinds: ["render-metrics"]),
-            facts.field("CPU", "cpu", kinds: ["render-metrics"]),
+            Field(label: "Memory and CPU", value: metrics.map { $0.step.summary },
+                  source: metrics.map { "\($0.runbook)/\($0.step.id)" }),
         ]
         let repeatedly = deployEvidence?["fails_repeatedly"].map { $0 == .bool(true) }
         let deploys = Criterion(

@@ -38,6 +38,16 @@ extension Duration {
         }
         return String(format: "%dm%02ds", ms / 60_000, (ms % 60_000) / 1000)
     }
+
+    /// A window as an operator writes it: `24h`, `90m`, `45s` (`short` for anything finer).
+    public var window: String {
+        let ms = milliseconds
+        guard ms % 1000 == 0, ms > 0 else { return short }
+        let seconds = ms / 1000
+        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
 }
 
 import Foundation
