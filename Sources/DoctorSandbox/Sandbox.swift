@@ -19,10 +19,15 @@ public final class Sandbox: @unchecked Sendable {
     /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
     var database: TemporaryPostgres?
 
-    /// Creates a sandbox with fresh random secrets; nothing listens until `start()`.
-    public init(fault: SandboxFault? = nil) {
+    /// Creates a sandbox with fresh random secrets, or the `chosen` ones (tests that need a
+    /// secret of a given shape, or one they know); nothing listens until `start()`.
+    public init(fault: SandboxFault? = nil, chosen: SandboxSecrets.Chosen = SandboxSecrets.Chosen()) {
         self.fault = fault
-        let secrets = SandboxSecrets()
+        var secrets = SandboxSecrets()
+        if let key = chosen.stripeKey { secrets.stripeKey = key }
+        if let secret = chosen.webhookSecret { secrets.webhookSecret = secret }
+        if let password = chosen.databasePassword { secrets.databasePassword = password }
+        if let key = chosen.renderKey { secrets.renderKey = key }
         self.secrets = secrets
         // One clock reading for every stand-in's history, so payments, deploys and logs agree.
         let now = Int(Date().timeIntervalSince1970)
@@ -33,7 +38,7 @@ public final class Sandbox: @unchecked Sendable {
         // variable was saved without a redeploy); under `env-secret-differs` both are another one.
         let runningSecret: String? = switch fault {
         case .envMissing: nil
-        case .wrongSecret, .envSecretDiffers: SandboxSecrets.webhookSecret()
+        case .wrongSecret, .envSecretDiffers: chosen.otherWebhookSecret ?? SandboxSecrets.webhookSecret()
         default: secrets.webhookSecret
         }
         let renderSecret = fault == .wrongSecret ? secrets.webhookSecret : runningSecret
@@ -116,15 +121,33 @@ public final class Sandbox: @unchecked Sendable {
 }
 
 /// The per-instance credentials of a sandbox, random so tests can prove none of them leak.
-struct SandboxSecrets: Sendable {
-    let stripeKey = "sk_test_" + SandboxSecrets.random(24, from: alphanumerics)
-    let webhookSecret = SandboxSecrets.webhookSecret()
-    let databasePassword = SandboxSecrets.random(20, from: alphanumerics)
+public struct SandboxSecrets: Sendable {
+    /// Secrets a test picks instead of random ones; nil keeps the random one.
+    public struct Chosen: Sendable {
+        /// The Stripe key, the webhook secret, the database password and the Render key.
+        public var stripeKey: String?, webhookSecret: String?, databasePassword: String?, renderKey: String?
+        /// The other secret the service runs with under `wrong-secret` and `env-secret-differs`.
+        public var otherWebhookSecret: String?
+
+        /// Chosen secrets; nil keeps the random one.
+        public init(stripeKey: String? = nil, webhookSecret: String? = nil, databasePassword: String? = nil,
+                    renderKey: String? = nil, otherWebhookSecret: String? = nil) {
+            self.stripeKey = stripeKey
+            self.webhookSecret = webhookSecret
+            self.databasePassword = databasePassword
+            self.renderKey = renderKey
+            self.otherWebhookSecret = otherWebhookSecret
+        }
+    }
+
+    var stripeKey = "sk_test_" + SandboxSecrets.random(24, from: alphanumerics)
+    var webhookSecret = SandboxSecrets.webhookSecret()
+    var databasePassword = SandboxSecrets.random(20, from: alphanumerics)
     let databasePort = SandboxSecrets.closedPort()
     let sentryKey = SandboxSecrets.random(32, from: "0123456789abcdef")
     let renderServiceID = "srv-sandbox" + SandboxSecrets.random(9, from: "0123456789abcdefghijklmnopqrstuvwxyz")
     /// Render's API keys are commonly `rnd_` and 32 alphanumerics (api-facts §3 caveats).
-    let renderKey = "rnd_" + SandboxSecrets.random(32, from: alphanumerics)
+    var renderKey = "rnd_" + SandboxSecrets.random(32, from: alphanumerics)
 
     static let alphanumerics = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

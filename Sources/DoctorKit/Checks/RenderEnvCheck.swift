@@ -24,7 +24,7 @@ public struct RenderEnvCheck: CheckKind {
     }
 
     /// A configured `render-env` step.
-    struct Probe: Check {
+    struct Probe: ProofAwareCheck {
         let required: [String]
         let recommended: [String]
         let compare: [String]
@@ -44,42 +44,56 @@ public struct RenderEnvCheck: CheckKind {
             }
         }
 
+        /// The variables the step judges, required first.
+        var names: [String] { required + recommended.filter { !required.contains($0) } }
+
         func judge(_ deployed: [String: String], local: Configuration, evidence start: Evidence) -> CheckOutcome {
             var evidence = start
-            var failures: [String] = [], warnings: [String] = []
             var remote = Configuration()
             for (key, value) in deployed { remote.set(key, value, origin: .process) }
-            for name in required + recommended.filter({ !required.contains($0) }) {
+            for name in names {
                 var entry: [(String, JSONValue)] = []
-                guard let value = deployed[name], !value.isEmpty else {
+                var problems: [JSONValue] = []
+                func problem(_ status: Status, _ text: String) {
+                    problems.append(.object([("status", .string(status.rawValue)), ("text", .string(text))]))
+                }
+                if let value = deployed[name], !value.isEmpty {
+                    let finding = VariableValidators.validate(name, value, in: remote)
+                    entry.append(("status", .string(finding.status.rawValue)))
+                    if let shown = finding.shown { entry.append(("shown", .string(shown))) }
+                    entry.append(("message", .string(finding.message)))
+                    switch finding.status {
+                    case .fail: problem(.fail, "deployed \(name) invalid: \(finding.message)")
+                    case .warn: problem(.warn, "deployed \(name): \(finding.message)")
+                    case .pass: break
+                    }
+                    if compare.contains(name), let mine = local.value(name) {
+                        let comparison = Self.compare(name, deployed: value, local: mine)
+                        entry.append(("local", .string(comparison.text)))
+                        if let text = comparison.problem { problem(comparison.fails ? .fail : .warn, text) }
+                    }
+                } else {
                     entry.append(("status", .string("missing")))
-                    if required.contains(name) {
-                        failures.append("\(name) is not set on Render")
-                    } else {
-                        warnings.append("\(name) is not set on Render")
-                    }
-                    evidence[name] = .object(entry)
-                    continue
+                    problem(required.contains(name) ? .fail : .warn, "\(name) is not set on Render")
                 }
-                let finding = VariableValidators.validate(name, value, in: remote)
-                entry.append(("status", .string(finding.status.rawValue)))
-                if let shown = finding.shown { entry.append(("shown", .string(shown))) }
-                entry.append(("message", .string(finding.message)))
-                switch finding.status {
-                case .fail: failures.append("deployed \(name) invalid: \(finding.message)")
-                case .warn: warnings.append("deployed \(name): \(finding.message)")
-                case .pass: break
-                }
-                if compare.contains(name), let mine = local.value(name) {
-                    let comparison = Self.compare(name, deployed: value, local: mine)
-                    entry.append(("local", .string(comparison.text)))
-                    if let problem = comparison.problem {
-                        if comparison.fails { failures.append(problem) } else { warnings.append(problem) }
-                    }
-                }
+                if !problems.isEmpty { entry.append(("problems", .array(problems))) }
                 evidence[name] = .object(entry)
             }
-            let checked = (required + recommended).count
+            return summarize(evidence)
+        }
+
+        /// The outcome from the per-variable entries of `evidence`, so a revision can re-read them.
+        func summarize(_ evidence: Evidence) -> CheckOutcome {
+            var failures: [String] = [], warnings: [String] = [], same: [String] = []
+            for name in names {
+                guard let entry = evidence[name] else { continue }
+                if entry["local"] == .string("same as local") { same.append(name) }
+                guard case let .array(problems)? = entry["problems"] else { continue }
+                for problem in problems {
+                    let text = problem.string("text") ?? ""
+                    if problem.string("status") == Status.fail.rawValue { failures.append(text) } else { warnings.append(text) }
+                }
+            }
             if !failures.isEmpty {
                 return CheckOutcome(.fail, (failures + warnings).joined(separator: "; "), evidence: evidence,
                                     hint: Self.hint(failures))
@@ -88,9 +102,31 @@ public struct RenderEnvCheck: CheckKind {
                 return CheckOutcome(.warn, warnings.joined(separator: "; "), evidence: evidence,
                                     hint: "Set the variables on Render (Environment) and redeploy; the guide: \"Verify DATABASE_URL is set in Render\".")
             }
-            let compared = compare.filter { deployed[$0] != nil && local.value($0) != nil }
-            let same = compared.isEmpty ? "" : "; \(compared.joined(separator: ", ")) same as local"
-            return CheckOutcome(.pass, "\(checked) deployed variables set and valid\(same)", evidence: evidence)
+            let sameText = same.isEmpty ? "" : "; \(same.joined(separator: ", ")) same as local"
+            return CheckOutcome(.pass, "\(names.count) deployed variables set and valid\(sameText)", evidence: evidence)
+        }
+
+        /// A deployed value that is the local one, and that a live step of the run showed to work,
+        /// loses its shape warnings: the probe outranks the guess (issue 10), here as in `env`.
+        func revised(_ outcome: CheckOutcome, proofs: [String: String], in configuration: Configuration) -> CheckOutcome? {
+            var evidence = outcome.evidence
+            var changed = false
+            for name in names {
+                guard let prover = proofs[name], case let .object(members)? = evidence[name],
+                      evidence[name]?["local"] == .string("same as local"), evidence[name]?.string("status") == "warn"
+                else { continue }
+                var entry = members.filter { $0.0 != "problems" && $0.0 != "status" }
+                entry.insert(("status", .string("pass")), at: 0)
+                entry.append(("proven_by", .string(prover)))
+                evidence[name] = .object(entry)
+                changed = true
+            }
+            guard changed else { return nil }
+            var again = summarize(evidence)
+            if again.status == .pass {
+                again.summary += " (shapes that look unusual, but \(Set(names.compactMap { proofs[$0] }).sorted().joined(separator: ", ")) showed the values work)"
+            }
+            return again
         }
 
         static func hint(_ failures: [String]) -> String {
