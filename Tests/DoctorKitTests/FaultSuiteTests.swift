@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+
+@testable import DoctorKit
+import DoctorSandbox
+
+/// Issue 12, point 1: the built binary against servers that fail in every way a network can, each
+/// through a one-step runbook with a 3 s step timeout. Every case asserts what the user sees: the
+/// step's status, a message in plain words (no stack trace, no Foundation error dump, no Swift type
+/// name, no bare libcurl code), the exit code, and a wall time bounded by the step timeout plus 10 %
+/// plus the process's own start-up.
+///
+/// Run it alone: `swift test --skip-build --disable-xctest --no-parallel --filter FaultSuite`.
+@Suite("FaultSuite: the binary against faulty servers", .serialized)
+struct FaultSuiteTests {
+    /// The step timeout of every case.
+    static let stepTimeout: Duration = .seconds(3)
+    /// What starting the process, loading the runbook, writing the session journal and note and
+    /// exiting may add to a step, measured by `startUp` below: about 0.1 s on an idle 2-core machine,
+    /// up to ~0.6 s while the other suites build; 1.5 s keeps the bound steady under that load
+    /// while still catching a step that waits a second too long.
+    static let startUpSlack: Duration = .milliseconds(1500)
+    /// The longest any case may take: the step timeout + 10 % + start-up.
+    static var bound: Duration { stepTimeout + stepTimeout / 10 + startUpSlack }
+
+    // MARK: the cases
+
+    @Test("start-up: a healthy one-step run passes, exit 0, well within the start-up slack")
+    func startUp() throws {
+        let server = try HTTPServer { _ in .json(200, #"{"status":"ok"}"#) }
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "start-up", url: "http://127.0.0.1:\(server.port)/api/health")
+        #expect(run.status == "pass", "\(run)")
+        #expect(run.exitCode == 0, "\(run)")
+        #expect(run.duration < Self.startUpSlack, "start-up alone took \(run.duration)")
+    }
+
+    @Test("(a) a refused connection fails at once: connection refused, exit 2")
+    func refused() throws {
+        let port = try closedLoopbackPort()
+        let run = try FaultRun.http(name: "a refused", url: "http://127.0.0.1:\(port)/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "connection refused: nothing is listening")
+        #expect(run.duration < Self.stepTimeout, "a refusal needs no timeout: \(run.duration)")
+    }
+
+    @Test("(b) a connection reset in the middle of the body fails as a reset, exit 2")
+    func resetMidResponse() throws {
+        let server = try FaultServers.resetMidResponse()
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "b reset", url: "http://127.0.0.1:\(server.port)/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "reset")
+        #expect(run.duration < Self.stepTimeout, "a reset needs no timeout: \(run.duration)")
+    }
+
+    @Test("(c) headers trickling a byte a second fail at the step timeout, exit 2")
+    func trickle() throws {
+        let server = try FaultServers.trickle()
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "c trickle", url: "http://127.0.0.1:\(server.port)/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "no answer within 3.0s")
+        #expect(run.duration >= Self.stepTimeout, "ended before its timeout: \(run.duration)")
+    }
+
+    @Test("(f) invalid JSON from the Stripe API (STRIPE_API_BASE) fails: not a Stripe object, exit 2")
+    func invalidStripeJSON() throws {
+        let server = try FaultServers.invalidJSON()
+        defer { server.stop() }
+        let run = try FaultRun.step(
+            name: "f invalid JSON (Stripe)", kind: "stripe-api", with: nil,
+            environment: ["API_URL": "http://127.0.0.1:\(server.port)", "STRIPE_API_BASE": "http://127.0.0.1:\(server.port)",
+                          "STRIPE_SECRET_KEY": "sk_test_faultsuite_0123456789abcdef"])
+        run.expect(status: "fail", exitCode: 2, summary: "the Stripe API answered HTTP 200 with something that is not a Stripe object")
+        #expect(!run.output.contains("sk_test_faultsuite_0123456789abcdef"), "the key was echoed")
+        #expect(run.duration < Self.stepTimeout, "\(run.duration)")
+    }
+
+    @Test("(f) invalid JSON where an http step expects JSON fails: the body is not JSON, exit 2")
+    func invalidJSONBody() throws {
+        let server = try FaultServers.invalidJSON()
+        defer { server.stop() }
+        let run = try FaultRun.step(
+            name: "f invalid JSON (http)", kind: "http",
+            with: #"{ url: "${API_URL}/api/health", expect_json: { "$.status": ok } }"#,
+            environment: ["API_URL": "http://127.0.0.1:\(server.port)"])
+        run.expect(status: "fail", exitCode: 2, summary: "HTTP 200 but the body is not JSON")
+    }
+
+    @Test("(g) a redirect loop fails after follow_redirects hops, exit 2")
+    func redirectLoop() throws {
+        let server = try FaultServers.redirectLoop()
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "g redirect loop", url: "http://127.0.0.1:\(server.port)/loop")
+        run.expect(status: "fail", exitCode: 2, summary: "more than 3 redirects")
+        #expect(run.duration < Self.stepTimeout, "\(run.duration)")
+    }
+
+    @Test("(h) a self-signed certificate fails as untrusted TLS, exit 2")
+    func selfSigned() throws {
+        guard let certificates = TestCertificates.made() else { return }
+        let server = try TLSServer(cert: certificates.selfSigned.cert, key: certificates.selfSigned.key)
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "h self-signed", url: "https://localhost:\(server.port)/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "TLS failed: the server's certificate is not trusted")
+        #expect(run.summary.contains("self-signed"), "\(run.summary)")
+        #expect(run.duration < Self.stepTimeout, "\(run.duration)")
+    }
+
+    @Test("(j) a host name that does not resolve (.invalid) fails naming the host, exit 2")
+    func unresolvable() throws {
+        let run = try FaultRun.http(name: "j .invalid host", url: "http://payments-api.doctor-fault.invalid/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "could not resolve host payments-api.doctor-fault.invalid")
+    }
+
+    @Test("(l) a Redis that closes on connect fails in plain words, exit 2")
+    func redisClosesOnConnect() throws {
+        let server = try FaultServers.closeOnConnect()
+        defer { server.stop() }
+        let run = try FaultRun.step(
+            name: "l Redis closes", kind: "redis-ping", with: nil,
+            thresholds: "{ warn: 100ms, fail: 1s }",
+            environment: ["API_URL": "http://127.0.0.1:1", "REDIS_URL": "redis://:r3dis-pw@127.0.0.1:\(server.port)/0"])
+        run.expect(status: "fail", exitCode: 2, summary: "closed")
+        #expect(!run.output.contains("r3dis-pw"), "the password was echoed")
+        #expect(run.duration < Self.stepTimeout, "\(run.duration)")
+    }
+}
+
+// MARK: - running one faulty step
+
+/// One `doctor --check fault --format json` run of a one-step runbook, and what it reported.
+struct FaultRun: CustomStringConvertible {
+    var name: String
+    var status: String
+    var summary: String
+    var evidence: [String: Any]
+    var exitCode: Int32
+    var duration: Duration
+    /// Standard output and error together: everything the user would see.
+    var output: String
+
+    var description: String { "\(name): \(status) \"\(summary)\" exit \(exitCode) in \(duration)\n\(output)" }
+
+    /// An `http` step GETting `url` (also API_URL, so the run's own checks are satisfied).
+    static func http(name: String, url: String, environment: [String: String] = [:]) throws -> FaultRun {
+        let origin = URLComponents(string: url).map { "\($0.scheme!)://\($0.host!)\($0.port.map { ":\($0)" } ?? "")" } ?? url
+        return try step(name: name, kind: "http", with: "{ url: \"\(url)\" }",
+                        environment: ["API_URL": origin].merging(environment) { $1 })
+    }
+
+    /// Runs a one-step runbook of `kind` with `with` parameters and a 3 s timeout.
+    static func step(
+        name: String, kind: String, with parameters: String?, thresholds: String = "{ warn: 1s, fail: 2s }",
+        environment: [String: String]
+    ) throws -> FaultRun {
+        let runbooks = try temporaryRunbooks(["fault.yml": """
+            version: 1
+            id: fault
+            title: Fault suite
+            symptom: a server that misbehaves
+            steps:
+              - id: probe
+                title: The faulty server is diagnosed
+                check: \(kind)
+            \(parameters.map { "    with: \($0)\n" } ?? "")    thresholds: \(thresholds)
+                timeout: \(FaultSuiteTests.stepTimeout.short)
+                hint: The fault suite's server misbehaves on purpose.
+            """])
+        defer { try? FileManager.default.removeItem(atPath: runbooks) }
+        let result = try DoctorProcess.run(["--check", "fault", "--runbooks", runbooks, "--format", "json"], environment: environment)
+        let output = result.stdout + result.stderr
+        var run = FaultRun(name: name, status: "?", summary: "?", evidence: [:], exitCode: result.exitCode,
+                           duration: result.duration, output: output)
+        if let document = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            let runbook = (document["runbooks"] as? [[String: Any]])?.first,
+            let step = (runbook["steps"] as? [[String: Any]])?.first {
+            run.status = step["status"] as? String ?? "?"
+            run.summary = step["summary"] as? String ?? "?"
+            run.evidence = step["evidence"] as? [String: Any] ?? [:]
+        } else {
+            Issue.record("no JSON report from doctor: \(output)")
+        }
+        print("FaultSuite: \(name): \(run.status), exit \(run.exitCode), \(run.duration.seconds.formatted(.number.precision(.fractionLength(2))))s — \(run.summary)")
+        return run
+    }
+
+    /// What every case asserts: the status, the exit code, a phrase of the summary, plain words, the time bound.
+    func expect(status: String, exitCode: Int32, summary phrase: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(self.status == status, "\(self)", sourceLocation: sourceLocation)
+        #expect(self.exitCode == exitCode, "\(self)", sourceLocation: sourceLocation)
+        #expect(summary.contains(phrase), "expected \"\(phrase)\" in: \(summary)", sourceLocation: sourceLocation)
+        for problem in Self.notPlainWords(output) {
+            Issue.record("not plain words (\(problem)) in: \(output)", sourceLocation: sourceLocation)
+        }
+        #expect(duration <= FaultSuiteTests.bound, "took \(duration), over \(FaultSuiteTests.bound)", sourceLocation: sourceLocation)
+    }
+
+    /// Signs of an error that reached the user unexplained: a crash, a stack trace, a Foundation or
+    /// Swift error dump, a type name, libcurl's fallback code.
+    static func notPlainWords(_ text: String) -> [String] {
+        let signs = [
+            "Fatal error", "Stack dump", "Backtrace", "Current stack trace", "Error Domain=", "NSLocalizedDescription",
+            "Optional(", "HTTPError", "StripeAPIError", "PostgresError", "RedisError", "DoctorKit.", "Swift.",
+            "transfer failed:", "(libcurl ", "The operation could not be completed",
+        ]
+        return signs.filter { text.contains($0) }
+    }
+}
