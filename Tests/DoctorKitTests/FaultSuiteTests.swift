@@ -61,6 +61,23 @@ struct FaultSuiteTests {
         #expect(run.duration >= Self.stepTimeout, "ended before its timeout: \(run.duration)")
     }
 
+    @Test("(d) a 100 MB body is read only to its 1 MiB cap: the step answers, memory and time stay small")
+    func hugeBody() throws {
+        let sent = Locked(0)
+        let server = try FaultServers.hugeBody(sent: sent)
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "d 100 MB body", url: "http://127.0.0.1:\(server.port)/api/health")
+        // The contract: the body read stops at 1 MiB; the status and the timing are what is judged.
+        run.expect(status: "pass", exitCode: 0, summary: "HTTP 200 in ")
+        #expect(run.evidence["body_truncated"] as? Bool == true, "\(run.evidence)")
+        #expect(run.evidence["body_bytes"] as? Int == 1 << 20, "\(run.evidence)")
+        server.stop()
+        // What left the server before the doctor hung up: its 1 MiB plus what the loopback socket
+        // buffers hold (a few MiB), never the 100 MB.
+        let bytes = sent.withLock { $0 }
+        #expect(bytes < 32 << 20, "the doctor let the server send \(bytes) bytes")
+    }
+
     @Test("(f) invalid JSON from the Stripe API (STRIPE_API_BASE) fails: not a Stripe object, exit 2")
     func invalidStripeJSON() throws {
         let server = try FaultServers.invalidJSON()
