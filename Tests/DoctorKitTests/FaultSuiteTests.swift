@@ -48,7 +48,8 @@ struct FaultSuiteTests {
         let server = try FaultServers.resetMidResponse()
         defer { server.stop() }
         let run = try FaultRun.http(name: "b reset", url: "http://127.0.0.1:\(server.port)/api/health")
-        run.expect(status: "fail", exitCode: 2, summary: "reset")
+        run.expect(status: "fail", exitCode: 2, summary: "the connection was reset")
+        #expect(!run.summary.contains("did not speak HTTP"), "it spoke HTTP, then reset: \(run.summary)")
         #expect(run.duration < Self.stepTimeout, "a reset needs no timeout: \(run.duration)")
     }
 
@@ -76,6 +77,16 @@ struct FaultSuiteTests {
         // buffers hold (a few MiB), never the 100 MB.
         let bytes = sent.withLock { $0 }
         #expect(bytes < 32 << 20, "the doctor let the server send \(bytes) bytes")
+    }
+
+    @Test("(e) invalid chunked encoding fails in plain words, exit 2")
+    func invalidChunked() throws {
+        let server = try FaultServers.invalidChunked()
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "e bad chunked", url: "http://127.0.0.1:\(server.port)/api/health")
+        run.expect(status: "fail", exitCode: 2, summary: "the server sent a malformed chunked body")
+        #expect(!run.summary.contains("reset"), "a malformed body is not a reset: \(run.summary)")
+        #expect(run.duration < Self.stepTimeout, "a malformed body needs no timeout: \(run.duration)")
     }
 
     @Test("(f) invalid JSON from the Stripe API (STRIPE_API_BASE) fails: not a Stripe object, exit 2")

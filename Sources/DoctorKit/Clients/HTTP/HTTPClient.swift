@@ -144,9 +144,20 @@ public final class HTTPClient: Sendable {
         case CURLE_GOT_NOTHING:
             return .protocolError("the server closed the connection without answering")
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR:
-            return .protocolError("the connection was reset (\(detail))")
-        case CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2, CURLE_PARTIAL_FILE:
-            return .protocolError(detail)
+            // libcurl reports a broken chunked body as a receive error too: only the socket's own
+            // error says whether the peer reset the connection.
+            let socketError = Int32(easy.info(CURLINFO_OS_ERRNO))
+            if socketError == ECONNRESET || socketError == EPIPE || detail.localizedCaseInsensitiveContains("reset") {
+                return .protocolError("the connection was reset (\(detail))")
+            }
+            if detail.localizedCaseInsensitiveContains("chunk") {
+                return .protocolError("the server sent a malformed chunked body (\(detail))")
+            }
+            return .protocolError("the response could not be read (\(detail))")
+        case CURLE_PARTIAL_FILE:
+            return .protocolError("the server closed the connection before the end of the response (\(detail))")
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2:
+            return .protocolError("the server did not speak HTTP: \(detail)")
         default:
             return .transfer(code: Int(code.rawValue), message: detail)
         }
