@@ -133,6 +133,25 @@ struct FaultSuiteTests {
         #expect(run.duration < Self.stepTimeout, "\(run.duration)")
     }
 
+    @Test("(i) an expired certificate from a trusted CA fails naming the expiry; the same CA's valid one passes")
+    func expired() throws {
+        guard let certificates = TestCertificates.made() else { return }
+        // Trusted the way every OpenSSL client is told to trust a private CA.
+        let trust = ["SSL_CERT_FILE": certificates.ca]
+        let valid = try TLSServer(cert: certificates.valid.cert, key: certificates.valid.key)
+        defer { valid.stop() }
+        let control = try FaultRun.http(name: "i control (valid, same CA)", url: "https://localhost:\(valid.port)/api/health",
+                                        environment: trust)
+        #expect(control.status == "pass", "the test CA is not trusted, so the expiry cannot be what fails: \(control)")
+
+        let server = try TLSServer(cert: certificates.expired.cert, key: certificates.expired.key)
+        defer { server.stop() }
+        let run = try FaultRun.http(name: "i expired", url: "https://localhost:\(server.port)/api/health", environment: trust)
+        run.expect(status: "fail", exitCode: 2, summary: "TLS failed")
+        #expect(run.summary.contains("expired"), "\(run.summary)")
+        #expect(run.duration < Self.stepTimeout, "\(run.duration)")
+    }
+
     @Test("(j) a host name that does not resolve (.invalid) fails naming the host, exit 2")
     func unresolvable() throws {
         let run = try FaultRun.http(name: "j .invalid host", url: "http://payments-api.doctor-fault.invalid/api/health")

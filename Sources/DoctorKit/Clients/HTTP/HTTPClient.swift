@@ -92,6 +92,10 @@ public final class HTTPClient: Sendable {
         try easy.set(CURLOPT_TIMEOUT_MS, ms)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, ms)
         try easy.set(CURLOPT_USERAGENT, "doctor/\(DoctorVersion.current)")
+        // libcurl reads its compiled-in CA bundle and ignores OpenSSL's variables; honour them as
+        // every OpenSSL client (and the Redis client) does, so a private CA can be trusted.
+        if let file = Self.trust.file { try easy.set(CURLOPT_CAINFO, file) }
+        if let directory = Self.trust.directory { try easy.set(CURLOPT_CAPATH, directory) }
         switch method {
         case "GET": try easy.set(CURLOPT_HTTPGET, 1)
         case "HEAD": try easy.set(CURLOPT_NOBODY, 1)
@@ -111,6 +115,13 @@ public final class HTTPClient: Sendable {
         // An empty `Expect:` stops libcurl waiting a second for 100-continue on larger bodies.
         try easy.setHeaders(headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
     }
+
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` from the process environment, read once.
+    static let trust: (file: String?, directory: String?) = {
+        let environment = ProcessInfo.processInfo.environment
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return (value("SSL_CERT_FILE"), value("SSL_CERT_DIR"))
+    }()
 
     private func mapError(_ code: CURLcode, easy: CurlEasy, url: String, timeout: Duration, timings: HTTPTimings) -> HTTPError {
         let detail = easy.message(for: code)
