@@ -116,12 +116,12 @@ public final class HTTPClient: Sendable {
         try easy.setHeaders(headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
     }
 
-    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` from the process environment, read once.
-    static let trust: (file: String?, directory: String?) = {
-        let environment = ProcessInfo.processInfo.environment
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` from the process environment, read when a transfer is set
+    /// up, as OpenSSL reads them (a value cached at first use would outlive a change in tests).
+    static var trust: (file: String?, directory: String?) {
+        func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
         return (value("SSL_CERT_FILE"), value("SSL_CERT_DIR"))
-    }()
+    }
 
     private func mapError(_ code: CURLcode, easy: CurlEasy, url: String, timeout: Duration, timings: HTTPTimings) -> HTTPError {
         let detail = easy.message(for: code)
