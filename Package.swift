@@ -35,10 +35,12 @@ let package = Package(
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
         ),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
+        // The git commit the binary was built from, when the build passes it (scripts/install).
+        .target(name: "CBuildInfo"),
         .target(
             name: "DoctorKit",
             dependencies: [
-                "CCurl", "CCurlShim", "COpenSSL", "CPostgres",
+                "CCurl", "CCurlShim", "COpenSSL", "CPostgres", "CBuildInfo",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
