@@ -1,15 +1,14 @@
 #include "CBuildInfo.h"
 
-// The value arrives as bare tokens and is made a string here, so no quotes have to survive the
-// shell, SwiftPM and the compiler driver on the way. scripts/install passes only [0-9a-f]{7,40}.
-#define DOCTOR_STRINGIFY_(value) #value
-#define DOCTOR_STRINGIFY(value) DOCTOR_STRINGIFY_(value)
+// Written by scripts/install outside the source tree: `#define DOCTOR_BUILD_COMMIT "HEX"`. Only
+// this file includes it, so a new commit recompiles this file and relinks, nothing more.
+#if __has_include("doctor_build_info.h")
+#include "doctor_build_info.h"
+#endif
 
 const char *doctor_build_commit(void) {
-#if defined(DOCTOR_BUILD_COMMIT) && defined(DOCTOR_BUILD_DIRTY)
-    return DOCTOR_STRINGIFY(DOCTOR_BUILD_COMMIT) "-dirty";
-#elif defined(DOCTOR_BUILD_COMMIT)
-    return DOCTOR_STRINGIFY(DOCTOR_BUILD_COMMIT);
+#ifdef DOCTOR_BUILD_COMMIT
+    return DOCTOR_BUILD_COMMIT;
 #else
     return "unknown";
 #endif
