@@ -35,12 +35,13 @@ let package = Package(
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
         ),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
-        // The git commit the binary was built from, when the build passes it (scripts/install).
+        // The git commit the binary was built from, when the build tells it (scripts/install). Only
+        // the executable depends on it: a new commit then recompiles that module alone.
         .target(name: "CBuildInfo"),
         .target(
             name: "DoctorKit",
             dependencies: [
-                "CCurl", "CCurlShim", "COpenSSL", "CPostgres", "CBuildInfo",
+                "CCurl", "CCurlShim", "COpenSSL", "CPostgres",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -49,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "doctor",
             dependencies: [
-                "DoctorKit", "DoctorSandbox", "CEditLine", "CEditLineShim",
+                "DoctorKit", "DoctorSandbox", "CEditLine", "CEditLineShim", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,3 @@
-import CBuildInfo
 import CCurl
 import CCurlShim
 import CPostgres
@@ -7,10 +6,6 @@ import CPostgres
 public enum DoctorVersion {
     /// The current version.
     public static let current = "0.1.0"
-
-    /// The git commit the binary was built from ("HEX", "HEX-dirty"), or "unknown" when the build
-    /// was not told (a plain `swift build`, a build from a source tarball); `scripts/install` tells it.
-    public static var commit: String { String(cString: doctor_build_commit()) }
 
     /// The loaded libcurl's version with its TLS library, e.g. "7.88.1 (OpenSSL/3.0.19)".
     public static var libcurl: String {
@@ -28,13 +23,5 @@ public enum DoctorVersion {
         number >= 100_000
             ? "\(number / 10_000).\(number % 10_000)"
             : "\(number / 10_000).\(number / 100 % 100).\(number % 100)"
-    }
-
-    /// The `--version` text: one `name value` line each for the doctor, the commit it was built from,
-    /// libcurl, libpq and then `others` (the libraries only the executable links, such as libedit).
-    public static func report(others: [(name: String, version: String)] = []) -> String {
-        var lines = ["doctor \(current)", "commit \(commit)", "libcurl \(libcurl)", "libpq \(libpq)"]
-        lines += others.map { "\($0.name) \($0.version)" }
-        return lines.joined(separator: "\n")
     }
 }

@@ -1,11 +1,25 @@
+import CBuildInfo
 import CEditLineShim
 import DoctorKit
 import Foundation
 
-/// What `doctor --version` prints: the version, the commit, and the C libraries it runs with.
+/// What `doctor --version` prints: one `name value` line each for the doctor, the commit it was
+/// built from, and the libcurl, libpq and libedit it runs with.
 enum VersionText {
-    /// The whole text (DoctorKit's report plus libedit, which only the executable links).
-    static var text: String { DoctorVersion.report(others: [("libedit", libedit)]) }
+    /// The whole text.
+    static var text: String {
+        [
+            "doctor \(DoctorVersion.current)",
+            "commit \(commit)",
+            "libcurl \(DoctorVersion.libcurl)",
+            "libpq \(DoctorVersion.libpq)",
+            "libedit \(libedit)",
+        ].joined(separator: "\n")
+    }
+
+    /// The git commit the binary was built from ("HEX", "HEX-dirty"), or "unknown" when the build
+    /// was not told (a plain `swift build`, a build from a source tarball); `scripts/install` tells it.
+    static var commit: String { String(cString: doctor_build_commit()) }
 
     /// libedit's headers' version (it has no run-time version call) and the file it was loaded from.
     static var libedit: String {
