@@ -35,9 +35,7 @@ public struct StripeClient: Sendable {
 
     /// A client sending `key` to `base`.
     public init(key: String, base: String = defaultBase, http: HTTPClient) throws(StripeAPIError) {
-        var base = base.trimmingCharacters(in: .whitespaces)
-        while base.hasSuffix("/") { base.removeLast() }
-        guard Origin(base) != nil else { throw .invalidBase(base) }
+        guard let base = APIBase.normalized(base) else { throw .invalidBase(base.trimmingCharacters(in: .whitespaces)) }
         guard !key.isEmpty else { throw .missingKey }
         self.base = base
         self.key = key
