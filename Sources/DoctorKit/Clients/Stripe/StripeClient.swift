@@ -99,10 +99,11 @@ public struct StripeClient: Sendable {
     }
 
     /// Every item of a list (`{"object": "list", "data": […], "has_more": …}`), following
-    /// `starting_after` while `has_more`, up to `maxItems`.
+    /// `starting_after` while `has_more`, up to `maxItems`, waiting `pageInterval` between pages
+    /// (so a long read stays well under Stripe's rate limit; it ends early, not late, at `deadline`).
     public func list(
         _ path: String, query: [(String, String)] = [], pageSize: Int = 100, maxItems: Int = 1000,
-        deadline: ContinuousClock.Instant
+        pageInterval: Duration = .zero, deadline: ContinuousClock.Instant
     ) async throws(StripeAPIError) -> StripeList {
         var result = StripeList()
         var startingAfter: String?
@@ -127,6 +128,14 @@ public struct StripeClient: Sendable {
             if result.items.count >= maxItems {
                 result.hasMore = true
                 return result
+            }
+            if pageInterval > .zero {
+                // No time for the pause and another page: what was read is returned as incomplete.
+                guard ContinuousClock.now + pageInterval + .milliseconds(100) < deadline else {
+                    result.hasMore = true
+                    return result
+                }
+                do { try await sleep(pageInterval) } catch { throw .transport(.cancelled, attempts: result.attempts) }
             }
             startingAfter = lastID
         } while true
