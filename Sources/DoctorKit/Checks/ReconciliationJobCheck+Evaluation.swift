@@ -38,6 +38,11 @@ extension ReconciliationJobCheck.Probe {
         let age = max(0, now - completedAt)
         evidence["age"] = .string(Self.hours(age))
         if age > Int64(within.seconds) {
+            if cutOff {
+                return CheckOutcome(
+                    .unknown, "the last completion read is \(Self.hours(age)) old, but the Render logs API gave only the first \(tally.linesRead) lines of the last \(lookback.window): a newer one may be among the rest",
+                    evidence: evidence, hint: "Export the logs to a file and set \(LogScanCheck.variable), or shorten `lookback`.")
+            }
             return CheckOutcome(.fail, "stale: the last reconciliation completed \(Self.hours(age)) ago (\(iso(completedAt))), over \(within.window)",
                                 evidence: evidence, hint: hintStale)
         }

@@ -96,22 +96,24 @@ extension RefundsDisputesCheck.Probe {
         evidence["spike_rule"] = .string("a spike is \(Self.number(warn))× (warn) or \(Self.number(fail))× (fail) what the baseline expects in \(windowText), from \(minCount) events on; a baseline under one event per window counts as one")
 
         var parts: [String] = []
-        var rate = paymentsNow > 0 ? " (\(Self.percent(refunds.count, of: paymentsNow)) of \(paymentsNow) payments)" : ""
-        if let expected = refunds.expected { rate += ", baseline \(Self.decimal(expected))" }
-        parts.append("\(refunds.countText) refunds in \(windowText)\(rate)")
-        parts.append("\(disputes.countText) disputes\(disputes.expected.map { ", baseline \(Self.decimal($0))" } ?? "")")
+        var rate: [String] = []
+        if paymentsNow > 0 { rate.append("\(Self.percent(refunds.count, of: paymentsNow)) of \(paymentsNow) payments") }
+        if let expected = refunds.expected { rate.append("\(Self.decimal(expected)) expected from the baseline") }
+        parts.append(Self.plural(refunds.countText, "refund") + " in \(windowText)" + (rate.isEmpty ? "" : " (\(rate.joined(separator: "; ")))"))
+        parts.append(Self.plural(disputes.countText, "dispute") + (disputes.expected.map { " (\(Self.decimal($0)) expected)" } ?? ""))
         parts.append(deleted.isEmpty ? "no customer deleted"
                      : unmatched.isEmpty ? "\(deleted.count) customer\(deleted.count == 1 ? "" : "s") deleted, each with the subscription cancelled"
                      : "\(unmatched.count) of \(deleted.count) deleted customers without a subscription cancellation")
         var summary = parts.joined(separator: "; ")
 
         var hints: [String] = []
+        let spikes = [refunds.status != .pass ? "refund spike (\(Self.decimal(refunds.ratio ?? 0))×)" : nil,
+                      disputes.status != .pass ? "dispute spike (\(Self.decimal(disputes.ratio ?? 0))×)" : nil].compactMap { $0 }
+        if !spikes.isEmpty { summary = spikes.joined(separator: " and ") + ": " + summary }
         if refunds.status != .pass {
-            summary = "refund spike: " + summary
             hints.append("Unusually high refund rate (the guide's Security Monitoring): review the refunds listed in Stripe Dashboard → Payments (filter Refunded) and who issued them (Developers → Events → the request and its API key or team member); an unexpected source means a leaked key or a bug that refunds — roll the key and check the service's refund code.")
         }
         if disputes.status != .pass {
-            summary = "dispute spike: " + summary
             hints.append("Dispute/chargeback spike: open Stripe Dashboard → Disputes and respond to each before its deadline with evidence; many at once from new customers often means card testing or fraud — enable Radar rules and review the payments they dispute.")
         }
         if deletionStatus != .pass {
@@ -148,6 +150,9 @@ extension RefundsDisputesCheck.Probe {
     }
 
     static func decimal(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// `1 refund`, `3 refunds`, `2000+ refunds`.
+    static func plural(_ count: String, _ noun: String) -> String { count == "1" ? "1 \(noun)" : "\(count) \(noun)s" }
 
     static func number(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
