@@ -119,7 +119,8 @@ public struct StripeClient: Sendable {
                 throw .invalidResponse(status: page.status, requestID: page.requestID,
                                        detail: "expected a list object with `data`")
             }
-            let hasMore = page.json["has_more"] == .bool(true)
+            // Items of this page left out for `maxItems` make the result incomplete even on the last page.
+            let hasMore = page.json["has_more"] == .bool(true) || result.items.count + items.count > maxItems
             for item in items where result.items.count < maxItems { result.items.append(item) }
             guard hasMore, !items.isEmpty, case let .string(lastID)? = items.last?["id"] else {
                 result.hasMore = false
