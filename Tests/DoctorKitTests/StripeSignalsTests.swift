@@ -185,6 +185,9 @@ struct StripeSignalsTests {
         let paged = try await client.list("/v1/events", query: [("created[gte]", String(since))], pageSize: 25, maxItems: 60,
                                           pageInterval: .milliseconds(20), deadline: .now + .seconds(10))
         #expect(paged.items.count == 60 && paged.pages == 3 && paged.hasMore)
+        // Too little time left: cut off before any event (nothing covered), not failed.
+        let late = try await StripeEventHistory.read(["charge.refunded", nil], since: since, maxEvents: 1000, client: client, deadline: .now + .seconds(1))
+        #expect(late.series.count == 2 && late.series.allSatisfy { $0.truncated && $0.events.isEmpty && $0.covered(from: since, to: now) == 0 })
     }
 
     // MARK: webhook-volume

@@ -87,7 +87,8 @@ public struct ReconciliationJobCheck: CheckKind {
                 return CheckOutcome(.unknown, error.errorDescription ?? "cannot read the log", evidence: evidence,
                                     hint: "Set \(LogScanCheck.variable) (or --logs) to a readable exported log, or raise the step's timeout.")
             }
-            // The Render logs API is read oldest first up to a page bound: a cut-off read lacks the newest lines.
+            // The Render logs API is read up to a page bound: a cut-off read lacks part of the window,
+            // so finding no recent completion in it proves nothing.
             var cutOff = false
             if let render = source as? RenderLogSource, scanner.tally.linesRead >= render.maxPages * 100 { cutOff = true }
             return evaluate(scanner.tally, now: now, cutOff: cutOff, evidence: evidence, redactor: Redactor(context.configuration))

@@ -131,8 +131,8 @@ public struct StripeClient: Sendable {
                 return result
             }
             if pageInterval > .zero {
-                // No time for the pause and another page: what was read is returned as incomplete.
-                guard ContinuousClock.now + pageInterval + .milliseconds(100) < deadline else {
+                // No time for the pause and another page (a second for it): what was read is returned as incomplete.
+                guard ContinuousClock.now + pageInterval + .seconds(1) < deadline else {
                     result.hasMore = true
                     return result
                 }
