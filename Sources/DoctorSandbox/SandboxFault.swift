@@ -49,6 +49,10 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case dbErrorsInLogs = "db-errors-in-logs"
     /// The instance was idle: requests arriving in its first 3 s wait until it has spun up.
     case coldStart = "cold-start"
+    /// The last day's Stripe events hold 12 disputes and 15 refunds, far above the week before.
+    case disputeSpike = "dispute-spike"
+    /// The service's daily reconciliation last completed 30 hours ago: its schedule stopped.
+    case reconciliationStale = "reconciliation-stale"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -85,6 +89,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .suspended: "the service is suspended on Render (by its owner): the API answers 503"
         case .unhandledEvents: "the logs hold \"Unhandled event type: customer.subscription.updated\" every 25 minutes"
         case .dbErrorsInLogs: "the logs hold \"Database connection error\" (P1001) for the 3 newest payments, whose rows are missing"
+        case .disputeSpike: "Stripe's last day holds 12 charge.dispute.created and 16 charge.refunded events; the week before, no dispute and 3 refunds"
+        case .reconciliationStale: "the daily reconciliation last completed 30 hours ago (its schedule stopped)"
         }
     }
 
@@ -98,6 +104,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .rateLimited, .stripeRateLimited, .flaky: "intermittent-failures"
         case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
         case .deployFailed, .suspended: "deploy"
+        case .disputeSpike, .reconciliationStale: "daily"
         }
     }
 }

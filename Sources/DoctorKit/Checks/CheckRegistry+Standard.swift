@@ -14,10 +14,13 @@ extension CheckRegistry {
         StripeAPICheck.self,
         StripeEndpointCheck.self,
         StripeDeliveriesCheck.self,
+        RefundsDisputesCheck.self,
+        WebhookVolumeCheck.self,
         RenderServiceCheck.self,
         RenderDeploysCheck.self,
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
         LogScanCheck.self,
+        ReconciliationJobCheck.self,
     ])
 }

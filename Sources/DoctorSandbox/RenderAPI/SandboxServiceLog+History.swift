@@ -3,6 +3,8 @@ import Foundation
 extension SandboxServiceLog {
     /// How far back the database outage of `db-errors-in-logs` began: the newest three payments fall in it.
     static let databaseOutageSeconds = 150 * 60
+    /// How long ago the last reconciliation completed under `reconciliation-stale`.
+    static let staleReconciliationSeconds = 30 * 3600
 
     /// The service's output before the sandbox started, in the guide's words: the live deploy's
     /// build and boot, an uptime monitor's health checks, a "Processing successful payment" /
@@ -43,9 +45,11 @@ extension SandboxServiceLog {
             }
         }
 
-        // The daily reconciliation runs at 03:00 UTC and syncs the day's succeeded payments.
+        // The daily reconciliation runs at 03:00 UTC and syncs the day's succeeded payments;
+        // under `reconciliation-stale` its schedule stopped after the run that completed 30 hours ago.
         var run = (nowMS / 86_400_000) * 86_400_000 + 3 * 3_600_000
         if run > nowMS { run -= 86_400_000 }
+        if fault == .reconciliationStale { run = nowMS - staleReconciliationSeconds * 1000 - 2_140 }
         while run > live.finished {
             let synced = payments.payments.filter { $0.status == "succeeded" && $0.created * 1000 <= run && $0.created * 1000 > run - 86_400_000 }.count
             lines.add("🔄 Starting payment reconciliation...", at: run)

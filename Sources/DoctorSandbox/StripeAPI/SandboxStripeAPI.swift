@@ -7,7 +7,8 @@ import Foundation
 /// `Request-Id` on every answer, Bearer (or Basic) authentication with the sandbox's key.
 ///
 /// Its data is made when the sandbox starts: one account, the payment API's webhook endpoint among
-/// two unrelated ones, and a day of events; the Stripe faults change that data or its answers.
+/// two unrelated ones, a day of events and the week before it (`SandboxStripeEvents`); the Stripe
+/// faults change that data or its answers.
 final class SandboxStripeAPI: @unchecked Sendable {
     static let apiVersion = "2026-06-24.dahlia"
     static let webhookPath = "/api/webhooks/stripe"
@@ -62,6 +63,9 @@ final class SandboxStripeAPI: @unchecked Sendable {
             let pending = fault == .deliveriesFailing && index < 6 ? 1 : 0
             events.append(Self.event(type: type, created: created, pending: pending))
         }
+        // The week before, for the baseline checks; Stripe lists newest first.
+        events += SandboxStripeEvents.history(now: now, fault: fault)
+        events.sort { ($0.int("created") ?? 0) > ($1.int("created") ?? 0) }
         let account = Self.account(created: now - 86_400 * 400)
         lock.lock()
         self.account = account

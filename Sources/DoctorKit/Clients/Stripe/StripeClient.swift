@@ -97,10 +97,11 @@ public struct StripeClient: Sendable {
     }
 
     /// Every item of a list (`{"object": "list", "data": […], "has_more": …}`), following
-    /// `starting_after` while `has_more`, up to `maxItems`.
+    /// `starting_after` while `has_more`, up to `maxItems`, waiting `pageInterval` between pages
+    /// (so a long read stays well under Stripe's rate limit; it ends early, not late, at `deadline`).
     public func list(
         _ path: String, query: [(String, String)] = [], pageSize: Int = 100, maxItems: Int = 1000,
-        deadline: ContinuousClock.Instant
+        pageInterval: Duration = .zero, deadline: ContinuousClock.Instant
     ) async throws(StripeAPIError) -> StripeList {
         var result = StripeList()
         var startingAfter: String?
@@ -116,7 +117,8 @@ public struct StripeClient: Sendable {
                 throw .invalidResponse(status: page.status, requestID: page.requestID,
                                        detail: "expected a list object with `data`")
             }
-            let hasMore = page.json["has_more"] == .bool(true)
+            // Items of this page left out for `maxItems` make the result incomplete even on the last page.
+            let hasMore = page.json["has_more"] == .bool(true) || result.items.count + items.count > maxItems
             for item in items where result.items.count < maxItems { result.items.append(item) }
             guard hasMore, !items.isEmpty, case let .string(lastID)? = items.last?["id"] else {
                 result.hasMore = false
@@ -125,6 +127,14 @@ public struct StripeClient: Sendable {
             if result.items.count >= maxItems {
                 result.hasMore = true
                 return result
+            }
+            if pageInterval > .zero {
+                // No time for the pause and another page (a second for it): what was read is returned as incomplete.
+                guard ContinuousClock.now + pageInterval + .seconds(1) < deadline else {
+                    result.hasMore = true
+                    return result
+                }
+                do { try await sleep(pageInterval) } catch { throw .transport(.cancelled, attempts: result.attempts) }
             }
             startingAfter = lastID
         } while true
