@@ -18,6 +18,7 @@ extension CheckRegistry {
         RenderDeploysCheck.self,
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
+        SentryErrorsCheck.self,
         LogScanCheck.self,
     ])
 }
