@@ -19,6 +19,8 @@ extension CheckRegistry {
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
         SentryErrorsCheck.self,
+        DuplicateProcessingCheck.self,
+        AuditRetentionCheck.self,
         LogScanCheck.self,
     ])
 }
