@@ -47,6 +47,12 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case unhandledEvents = "unhandled-events"
     /// The logs show Prisma's P1001 for the newest payments, whose rows were never written.
     case dbErrorsInLogs = "db-errors-in-logs"
+    /// Sentry received 120 errors in the last five minutes, far over its day's baseline.
+    case errorSpike = "error-spike"
+    /// Two succeeded payment events are recorded twice in AiEvent: processed again on a retry.
+    case duplicatePayment = "duplicate-payment"
+    /// AiEvent keeps 30 days of history although payments go back 150 days.
+    case auditShort = "audit-short"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -82,6 +88,9 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .suspended: "the service is suspended on Render (by its owner): the API answers 503"
         case .unhandledEvents: "the logs hold \"Unhandled event type: customer.subscription.updated\" every 25 minutes"
         case .dbErrorsInLogs: "the logs hold \"Database connection error\" (P1001) for the 3 newest payments, whose rows are missing"
+        case .errorSpike: "Sentry received 120 errors in the last 5 minutes (\"Database connection error\", \"DATABASE_URL invalid\"), against about one an hour before"
+        case .duplicatePayment: "the succeeded events of pi_sandbox_5 and pi_sandbox_12 are recorded twice in AiEvent, 40 s apart (processed again on a retry)"
+        case .auditShort: "AiEvent keeps only 30 days of history although Payment rows go back 150 days"
         }
     }
 
@@ -92,9 +101,10 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
              .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents:
             "webhooks-not-arriving"
         case .slow, .hang, .memoryClimb: "high-latency"
-        case .rateLimited, .stripeRateLimited, .flaky: "intermittent-failures"
+        case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
         case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
         case .deployFailed, .suspended: "deploy"
+        case .duplicatePayment, .auditShort: "security"
         }
     }
 }
