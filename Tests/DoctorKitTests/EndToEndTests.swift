@@ -161,7 +161,7 @@ struct EndToEndTests {
         #expect(json["session"] is String)
         #expect((json["started_at"] as? String)?.hasSuffix("Z") == true)
         let runbooks = try #require(json["runbooks"] as? [[String: Any]])
-        #expect(runbooks.count == 5)
+        #expect(runbooks.count == 6)
         let webhooks = try #require(runbooks.first { $0["id"] as? String == "webhooks-not-arriving" })
         #expect(webhooks["status"] as? String == "fail")
         let steps = try #require(webhooks["steps"] as? [[String: Any]])
@@ -214,11 +214,11 @@ struct EndToEndTests {
         #expect(unknown.stderr.contains("did you mean \"webhooks-not-arriving\""))
     }
 
-    @Test("runbooks lists the five shipped runbooks with step counts")
+    @Test("runbooks lists the six shipped runbooks with step counts")
     func runbooksCommand() throws {
         let result = try DoctorProcess.run(["runbooks"])
         #expect(result.exitCode == 0)
-        for id in ["webhooks-not-arriving", "missing-db-records", "high-latency", "intermittent-failures", "deploy"] {
+        for id in ["webhooks-not-arriving", "missing-db-records", "high-latency", "intermittent-failures", "deploy", "security"] {
             #expect(result.stdout.contains(id))
         }
         #expect(result.stdout.contains("steps"))
