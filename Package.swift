@@ -35,6 +35,9 @@ let package = Package(
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
         ),
         .target(name: "CEditLineShim", dependencies: ["CEditLine"]),
+        // The git commit the binary was built from, when the build tells it (scripts/install). Only
+        // the executable depends on it: a new commit then recompiles that module alone.
+        .target(name: "CBuildInfo"),
         .target(
             name: "DoctorKit",
             dependencies: [
@@ -47,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "doctor",
             dependencies: [
-                "DoctorKit", "DoctorSandbox", "CEditLine", "CEditLineShim",
+                "DoctorKit", "DoctorSandbox", "CEditLine", "CEditLineShim", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -62,3 +62,7 @@ int doctor_curl_multi_next_done(CURLM *multi, CURL **handle, CURLcode *result) {
     }
     return 0;
 }
+
+const curl_version_info_data *doctor_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}

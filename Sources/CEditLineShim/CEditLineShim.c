@@ -1,6 +1,7 @@
-#define _GNU_SOURCE // pthread_setname_np
+#define _GNU_SOURCE // pthread_setname_np, dladdr
 #include "CEditLineShim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <editline/readline.h>
+#include <histedit.h>
 
 void doctor_editline_configure(const char *name) {
     rl_readline_name = name;
@@ -141,4 +143,17 @@ ssize_t doctor_read_secret(int fd, char *buffer, size_t size) {
     buffer[length < size ? length : size - 1] = '\0';
     if (terminal) tcsetattr(fd, TCSAFLUSH, &original);
     return result;
+}
+
+#define DOCTOR_EDITLINE_STRINGIFY_(value) #value
+#define DOCTOR_EDITLINE_STRINGIFY(value) DOCTOR_EDITLINE_STRINGIFY_(value)
+
+const char *doctor_editline_header_version(void) {
+    return DOCTOR_EDITLINE_STRINGIFY(LIBEDIT_MAJOR) "." DOCTOR_EDITLINE_STRINGIFY(LIBEDIT_MINOR);
+}
+
+const char *doctor_editline_library_path(void) {
+    Dl_info info;
+    if (dladdr((void *)&readline, &info) == 0 || info.dli_fname == NULL) return NULL;
+    return info.dli_fname;
 }

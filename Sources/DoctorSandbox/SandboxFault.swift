@@ -47,6 +47,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case unhandledEvents = "unhandled-events"
     /// The logs show Prisma's P1001 for the newest payments, whose rows were never written.
     case dbErrorsInLogs = "db-errors-in-logs"
+    /// The instance was idle: requests arriving in its first 3 s wait until it has spun up.
+    case coldStart = "cold-start"
     /// Sentry received 120 errors in the last five minutes, far over its day's baseline.
     case errorSpike = "error-spike"
     /// Two succeeded payment events are recorded twice in AiEvent: processed again on a retry.
@@ -68,6 +70,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         switch self {
         case .apiDown: "the health check answers 503: database disconnected"
         case .slow: "the API answers after 1.5 s (over the 1 s healthy latency)"
+        case .coldStart: "the instance was idle: the first requests wait 3 s while it spins up, later ones are fast"
         case .hang: "the API accepts connections and never answers"
         case .wrongSecret: "the webhook endpoint holds a different signing secret than STRIPE_WEBHOOK_SECRET"
         case .webhookMissing: "the webhook route is not mounted (404 Cannot POST /api/webhooks/stripe)"
@@ -100,7 +103,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .apiDown, .wrongSecret, .webhookMissing, .noVerification, .endpointMissing, .endpointDisabled, .wrongPath,
              .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents:
             "webhooks-not-arriving"
-        case .slow, .hang, .memoryClimb: "high-latency"
+        case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
         case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
         case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
         case .deployFailed, .suspended: "deploy"

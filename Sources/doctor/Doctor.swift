@@ -27,7 +27,7 @@ struct Doctor: AsyncParsableCommand {
             Exit codes: 0 all passed, 1 warnings, 2 failures, 3 unknown (could not check, or invalid
             runbooks/configuration), 64 usage error.
             """,
-        version: DoctorVersion.current,
+        version: VersionText.text,
         subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self]
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// `log-scan` through the built binary: `--logs FILE`, `--logs -` from a pipe, `DOCTOR_LOG_FILE`.
 @Suite("Log scan end to end", .serialized)
@@ -66,12 +67,18 @@ struct LogScanEndToEndTests {
         #expect(result.stdout.contains("[✓] The Render logs show webhooks handled, none unhandled or unsigned: 20× \"Processing successful payment\", 20× \"Payment record created\" in 40 lines (last 24h); webhook success 100.0% (20/20)"))
     }
 
-    @Test("without --logs the demo skips the log steps with what to set")
+    @Test("without --logs the demo reads the sandbox's Render logs API; with no source at all the step says what to set")
     func noLogs() throws {
-        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving"])
+        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--verbose"])
         #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.contains("[-] The Render logs show webhooks handled, none unhandled or unsigned: no log to scan"))
-        #expect(result.stdout.contains("DOCTOR_LOG_FILE"))
+        #expect(result.stdout.contains("[✓] The Render logs show webhooks handled, none unhandled or unsigned"))
+        #expect(result.stdout.contains("source: the Render logs API (srv-sandbox"))
+        #expect(result.stdout.contains("own_probe_lines"))
+        let server = try HTTPServer { _ in .json(200, #"{"status":"ok"}"#) }
+        defer { server.stop() }
+        let bare = try DoctorProcess.run(["--check", "webhooks-not-arriving"], environment: ["API_URL": "http://127.0.0.1:\(server.port)"])
+        #expect(bare.stdout.contains("[-] The Render logs show webhooks handled, none unhandled or unsigned: no log to scan"))
+        #expect(bare.stdout.contains("DOCTOR_LOG_FILE"))
     }
 
     @Test("a malformed Render JSON line is a one-line unknown naming file:line (exit 3), and --logs - needs --check")

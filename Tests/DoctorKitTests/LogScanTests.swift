@@ -262,9 +262,15 @@ struct LogScanTests {
         #expect(missing.status == .skip)
         #expect(missing.hint?.contains("DOCTOR_LOG_FILE") == true)
         #expect(missing.hint?.contains("RENDER_API_KEY and RENDER_SERVICE_ID") == true)
-        let render = await run(try check(), path: nil, configuration: ["RENDER_API_KEY": "rnd_abcdefgh1234", "RENDER_SERVICE_ID": "srv-x"])
-        #expect(render.status == .skip)
-        #expect(render.hint?.contains("DOCTOR_LOG_FILE") == true)
+        // With Render credentials and no file, the Render logs API is the source: here nothing
+        // answers at its base, which is what the doctor could not see (unknown), in plain words.
+        let closed = try closedLoopbackPort()
+        let render = await run(try check(), path: nil, configuration: [
+            "RENDER_API_KEY": "rnd_abcdefgh1234", "RENDER_SERVICE_ID": "srv-x", "RENDER_API_BASE": "http://127.0.0.1:\(closed)/v1",
+        ])
+        #expect(render.status == .unknown, "\(render.summary)")
+        #expect(render.summary.contains("the Render logs API (srv-x)"))
+        #expect(render.summary.contains("did not answer"))
         let empty = try await run(try check(), log: "")
         #expect(empty.status == .unknown)
         #expect(empty.summary.contains("is empty"))

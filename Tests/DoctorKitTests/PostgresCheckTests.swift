@@ -148,7 +148,8 @@ struct PostgresCheckTests {
         let (connection, reused) = try await resources.postgres.connection(for: info, deadline: .now + .seconds(5))
         #expect(reused)
         let sessions = try await connection.query(
-            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'doctor' AND backend_start >= $1::timestamptz",
+            // Established sessions only: PQping's probe connection may still be on its way out.
+            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'doctor' AND backend_start >= $1::timestamptz AND state IN ('idle', 'active', 'idle in transaction')",
             [started], deadline: .now + .seconds(5))
         #expect(sessions.first("n") == "1")
         await #expect(throws: PostgresError.query(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction")) {

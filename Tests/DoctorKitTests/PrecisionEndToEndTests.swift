@@ -65,6 +65,17 @@ struct PrecisionEndToEndTests {
         #expect(sample["status"] as? String == "pass")
     }
 
+    @Test("the sandbox's cold-start fault is named by the health step, and the warm samples pass")
+    func coldStartFault() throws {
+        let result = try DoctorProcess.run(["demo", "high-latency", "--fault", "cold-start", "--format", "json"])
+        let json = try document(result)
+        let health = try #require(steps(json).first { $0["id"] as? String == "api-health" })
+        #expect(health["status"] as? String == "warn")
+        #expect((health["summary"] as? String ?? "").contains("a cold start: the run's first request took 3."))
+        let sample = try #require(steps(json).first { $0["id"] as? String == "latency-sample" })
+        #expect(sample["status"] as? String == "pass")
+    }
+
     @Test("a run whose requests are all fast names no cold start")
     func noColdStartWhenWarm() throws {
         let server = try HTTPServer { request in

@@ -110,10 +110,22 @@ struct SessionEndToEndTests {
         #expect(json["team"] as? String == "render")
         let fields = try #require(json["fields"] as? [[String: Any]])
         let deploy = try #require(fields.first { $0["label"] as? String == "Latest deploy" })
-        #expect(deploy["value"] == nil, "an unknown field must not be invented")
+        #expect((deploy["value"] as? String ?? "").contains(" live (commit "), "the sandbox's Render stand-in knows its deploys")
         let criteria = try #require(json["criteria"] as? [[String: Any]])
         #expect(criteria.count == 3)
         #expect(criteria.allSatisfy { $0["text"] is String && $0["evidence"] is String })
+
+        // A session without Render credentials cannot know the deploys: unknown, never invented.
+        let bare = try stateFolder()
+        let server = try HTTPServer { _ in .json(200, #"{"status":"ok"}"#) }
+        defer { server.stop() }
+        let environment = ["XDG_STATE_HOME": bare, "API_URL": "http://127.0.0.1:\(server.port)"]
+        _ = try DoctorProcess.run(["--check", "deploy"], environment: environment)
+        let unknown = try DoctorProcess.run(["escalate", "render", "--format", "json"], environment: environment)
+        let other = try #require(try JSONSerialization.jsonObject(with: Data(unknown.stdout.utf8)) as? [String: Any])
+        let otherFields = try #require(other["fields"] as? [[String: Any]])
+        let unknownDeploy = try #require(otherFields.first { $0["label"] as? String == "Latest deploy" })
+        #expect(unknownDeploy["value"] == nil, "an unknown field must not be invented")
     }
 
     @Test("an endpoint answering 5xx is the service's own fault, not Stripe's")

@@ -28,6 +28,10 @@ CURLcode doctor_curl_easy_getinfo_string(CURL *handle, CURLINFO info, const char
 /// The easy handle and result of a finished transfer read from curl_multi_info_read (a union in C).
 int doctor_curl_multi_next_done(CURLM *multi, CURL *_Nullable *_Nonnull handle, CURLcode *result);
 
+/// The loaded libcurl's version record for the struct layout these headers declare
+/// (`curl_version_info(CURLVERSION_NOW)`: Swift does not import the CURLVERSION_NOW macro).
+const curl_version_info_data *doctor_curl_version_info(void);
+
 #pragma clang assume_nonnull end
 
 #endif

@@ -31,6 +31,14 @@ void doctor_tty_restore(void);
 /// length without the newline, -1 on end of input or error, -2 when interrupted.
 ssize_t doctor_read_secret(int fd, char *buffer, size_t size);
 
+/// libedit's version as the headers it was built against declare it ("2.11" from histedit.h's
+/// LIBEDIT_MAJOR and LIBEDIT_MINOR): libedit has no run-time version call, and its
+/// rl_library_version is only "EditLine wrapper".
+const char *doctor_editline_header_version(void);
+/// The path of the file libedit was loaded from (dladdr of `readline`: the shared library, or the
+/// executable itself for a static link), or NULL when it cannot be told.
+const char *_Nullable doctor_editline_library_path(void);
+
 #pragma clang assume_nonnull end
 
 #endif

@@ -37,7 +37,9 @@ public struct PostgresPingCheck: CheckKind {
             }
             let clock = ContinuousClock()
             let pingStart = clock.now
-            let ping = await PostgresPingResult.ping(info)
+            // PQpingParams blocks for up to connect_timeout (Prisma's 5 s by default): keep it inside the step.
+            let pingInfo = info.connectTimeout(within: context.remaining)
+            let ping = await PostgresPingResult.ping(pingInfo)
             let pingTime = clock.now - pingStart
             evidence["ping"] = .string(ping.rawValue)
             evidence["ping_ms"] = .double(DatabaseStep.millisecondsValue(pingTime))
@@ -47,7 +49,7 @@ public struct PostgresPingCheck: CheckKind {
                                     hint: DatabaseStep.hint(for: .invalidParameters("")))
             // libpq counts connect_timeout in whole seconds of the wall clock, so it may end up to a
             // second early.
-            case .noResponse where pingTime >= .seconds(max(1, info.connectTimeoutSeconds - 1)):
+            case .noResponse where pingTime >= .seconds(max(1, pingInfo.connectTimeoutSeconds - 1)):
                 // No answer for the whole connect_timeout: the TCP connection was taken and nothing spoke.
                 let error = PostgresError.timedOut(host: info.hostDisplay, port: info.port, after: pingTime)
                 return DatabaseStep.outcome(for: error, info: info, evidence: evidence)

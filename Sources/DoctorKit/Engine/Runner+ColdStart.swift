@@ -26,8 +26,14 @@ struct ColdStart: Sendable, Equatable {
 
     /// The sentence the verdict carries.
     var sentence: String {
-        "a cold start: the run's first request took \(first.short), the \(warmCount) after it \(warmMedian.short) (median), "
+        "a cold start: the run's first request took \(first.short), the \(warmCount) after it \(Self.fine(warmMedian)) (median), "
             + "as when a Render instance spins up after being idle"
+    }
+
+    /// A short duration that stays readable under a millisecond (`0.4ms`), as loopback answers are.
+    static func fine(_ duration: Duration) -> String {
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return ms < 10 ? String(format: "%.1fms", ms) : duration.short
     }
 
     /// What to do about it.

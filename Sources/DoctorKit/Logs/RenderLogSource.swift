@@ -1,8 +1,8 @@
 import Foundation
 
 /// The Render logs API as a log source (`GET /logs`, api-facts section 3): the service's lines of
-/// the window, oldest first, page by page (`nextStartTime` while `hasMore`), bounded in pages and
-/// stopping while the rate-limit budget is still comfortable.
+/// the window, read newest first page by page (`nextEndTime` while `hasMore`), bounded in pages and
+/// stopping while the rate-limit budget is still comfortable, then handed over oldest first.
 struct RenderLogSource: LogSource {
     let client: RenderClient
     let service: String
@@ -21,22 +21,27 @@ struct RenderLogSource: LogSource {
             guard let owner = RenderService(service.json)?.ownerID else {
                 throw LogScanError.cannotRead(name, "the service has no ownerId to ask the logs API with")
             }
-            var from = RenderTime.format(start)
-            let to = RenderTime.format(end)
+            // Newest first, so that when the page bound cuts a busy window short, what is left out
+            // is the oldest part; the scanner then gets the lines oldest first, as it counts order.
+            let from = RenderTime.format(start)
+            var to = RenderTime.format(end)
+            var pages: [[LogEntry]] = []
             for _ in 0..<maxPages {
                 if Task.isCancelled { throw LogScanError.cancelled }
                 let page = try await client.get("/logs", query: [
                     ("ownerId", owner), ("resource", self.service), ("startTime", from), ("endTime", to),
-                    ("direction", "forward"), ("limit", "100"),
+                    ("direction", "backward"), ("limit", "100"),
                 ], deadline: deadline)
                 guard case let .array(logs)? = page.json["logs"] else {
                     throw LogScanError.notRenderLog(name, "an answer without `logs`")
                 }
-                try consume(.entries(logs.compactMap(Self.entry)))
-                guard page.json.bool("hasMore") == true, let next = page.json.string("nextStartTime"), next != from else { return }
-                if let left = page.rateLimitRemaining, left < RenderClient.reserve { return }
-                from = next
+                pages.append(logs.compactMap(Self.entry))
+                guard page.json.bool("hasMore") == true, let next = page.json.string("nextEndTime"), next != to else { break }
+                if let left = page.rateLimitRemaining, left < RenderClient.reserve { break }
+                to = next
             }
+            let entries = pages.reversed().flatMap { $0.reversed() }
+            try consume(.entries(entries))
         } catch let error as LogScanError {
             throw error
         } catch let error as RenderAPIError {

@@ -23,6 +23,10 @@ final class SandboxPaymentAPI: @unchecked Sendable {
     private var windowStart: Date?
     private var windowCount = 0
     private var served = 0
+    /// When the first request arrived, under `cold-start`.
+    private var firstRequest: Date?
+    /// How long a cold instance takes to answer its first request.
+    static let spinUp: TimeInterval = 3
 
     init(fault: SandboxFault?, deployedWebhookSecret: String?,
          log: SandboxServiceLog = SandboxServiceLog(resource: "srv-sandbox", instance: "srv-sandbox-00000"),
@@ -72,6 +76,15 @@ final class SandboxPaymentAPI: @unchecked Sendable {
         logRequest(request, status: response.status)
         response.headers += quotaHeaders(remaining: quota.remaining, reset: quota.reset)
         if fault == .slow { response.delay = .milliseconds(1500) }
+        if fault == .coldStart {
+            // Like an instance spinning up: whatever arrives before it is up waits until then.
+            let now = Date()
+            let ready = lock.withLock { () -> Date in
+                if firstRequest == nil { firstRequest = now }
+                return firstRequest!.addingTimeInterval(Self.spinUp)
+            }
+            if ready > now { response.delay = .milliseconds(Int64(ready.timeIntervalSince(now) * 1000)) }
+        }
         return response
     }
 

@@ -92,6 +92,10 @@ public final class HTTPClient: Sendable {
         try easy.set(CURLOPT_TIMEOUT_MS, ms)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, ms)
         try easy.set(CURLOPT_USERAGENT, "doctor/\(DoctorVersion.current)")
+        // libcurl reads its compiled-in CA bundle and ignores OpenSSL's variables; honour them as
+        // every OpenSSL client (and the Redis client) does, so a private CA can be trusted.
+        if let file = Self.trust.file { try easy.set(CURLOPT_CAINFO, file) }
+        if let directory = Self.trust.directory { try easy.set(CURLOPT_CAPATH, directory) }
         switch method {
         case "GET": try easy.set(CURLOPT_HTTPGET, 1)
         case "HEAD": try easy.set(CURLOPT_NOBODY, 1)
@@ -110,6 +114,13 @@ public final class HTTPClient: Sendable {
         }
         // An empty `Expect:` stops libcurl waiting a second for 100-continue on larger bodies.
         try easy.setHeaders(headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
+    }
+
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` from the process environment, read when a transfer is set
+    /// up, as OpenSSL reads them (a value cached at first use would outlive a change in tests).
+    static var trust: (file: String?, directory: String?) {
+        func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+        return (value("SSL_CERT_FILE"), value("SSL_CERT_DIR"))
     }
 
     private func mapError(_ code: CURLcode, easy: CurlEasy, url: String, timeout: Duration, timings: HTTPTimings) -> HTTPError {
@@ -144,9 +155,20 @@ public final class HTTPClient: Sendable {
         case CURLE_GOT_NOTHING:
             return .protocolError("the server closed the connection without answering")
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR:
-            return .protocolError("the connection was reset (\(detail))")
-        case CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2, CURLE_PARTIAL_FILE:
-            return .protocolError(detail)
+            // libcurl reports a broken chunked body as a receive error too: only the socket's own
+            // error says whether the peer reset the connection.
+            let socketError = Int32(easy.info(CURLINFO_OS_ERRNO))
+            if socketError == ECONNRESET || socketError == EPIPE || detail.localizedCaseInsensitiveContains("reset") {
+                return .protocolError("the connection was reset (\(detail))")
+            }
+            if detail.localizedCaseInsensitiveContains("chunk") {
+                return .protocolError("the server sent a malformed chunked body (\(detail))")
+            }
+            return .protocolError("the response could not be read (\(detail))")
+        case CURLE_PARTIAL_FILE:
+            return .protocolError("the server closed the connection before the end of the response (\(detail))")
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_HTTP2:
+            return .protocolError("the server did not speak HTTP: \(detail)")
         default:
             return .transfer(code: Int(code.rawValue), message: detail)
         }

@@ -12,7 +12,8 @@ public enum HTTPError: Error, Sendable, Equatable {
     case timedOut(after: Duration, phase: String)
     /// The TLS handshake or certificate check failed.
     case tls(String)
-    /// The server closed the connection or sent something that is not HTTP.
+    /// The server closed or reset the connection, sent a broken body or something that is not
+    /// HTTP; the text says which, in plain words.
     case protocolError(String)
     /// Too many redirects.
     case tooManyRedirects(Int)
@@ -30,7 +31,7 @@ extension HTTPError: LocalizedError {
         case let .connectionRefused(detail): "connection refused: nothing is listening (\(detail))"
         case let .timedOut(after, phase): "no answer within \(after.short) (\(phase))"
         case let .tls(detail): "TLS failed: \(detail)"
-        case let .protocolError(detail): "the server did not speak HTTP: \(detail)"
+        case let .protocolError(detail): detail
         case let .tooManyRedirects(n): "more than \(n) redirects"
         case .cancelled: "cancelled"
         case let .transfer(code, message): "transfer failed: \(message) (libcurl \(code))"

@@ -9,7 +9,7 @@ import Foundation
 /// so that an abandoned query ends by itself (libpq 15's cancel blocks, so the doctor never cancels).
 public struct PostgresConnectionInfo: Sendable, Hashable, CustomStringConvertible {
     /// libpq keywords and values, password included. Never print them; use `description`.
-    let keywords: [String: String]
+    private(set) var keywords: [String: String]
     /// The decoded password, kept to scrub it from any text that might echo it.
     private let password: String?
     /// The host as shown in messages (a socket directory when the URL has no host).
@@ -29,7 +29,20 @@ public struct PostgresConnectionInfo: Sendable, Hashable, CustomStringConvertibl
     /// Parameters neither Prisma nor libpq reads (Prisma ignores them too), by name.
     public let ignored: [String]
     /// libpq's `connect_timeout` in whole seconds.
-    public let connectTimeoutSeconds: Int
+    public private(set) var connectTimeoutSeconds: Int
+
+    /// A copy whose `connect_timeout` ends within `limit` (libpq counts whole seconds and never
+    /// fewer than 2), for the blocking calls only `connect_timeout` bounds, such as `PQpingParams`:
+    /// a server that takes the connection and never speaks is then reported by the step itself,
+    /// before its timeout, rather than cut off by it.
+    public func connectTimeout(within limit: Duration) -> PostgresConnectionInfo {
+        // Half a second for the rest of the step: libpq may also end up to a second early.
+        let fits = Int((limit - .milliseconds(500)).seconds.rounded(.down))
+        var copy = self
+        copy.connectTimeoutSeconds = max(2, min(connectTimeoutSeconds, fits))
+        copy.keywords["connect_timeout"] = String(copy.connectTimeoutSeconds)
+        return copy
+    }
 
     /// Parameters Prisma reads and libpq does not know (api-facts section 5 and 6).
     static let prismaOnly: Set<String> = [
