@@ -5,7 +5,8 @@ import Foundation
 ///
 /// It answers like the real Node service (health, a signature-verifying Stripe webhook endpoint,
 /// a 100-per-minute rate limit) unless started with a `SandboxFault`. Paths under `/v1/` are the
-/// Stripe API stand-in's and those under `/render/v1/` the Render API stand-in's.
+/// Stripe API stand-in's, those under `/render/v1/` the Render API stand-in's and those under
+/// `/sentry/api/0/` the Sentry API stand-in's.
 public final class Sandbox: @unchecked Sendable {
     /// The fault injected, if any.
     public let fault: SandboxFault?
@@ -28,6 +29,7 @@ public final class Sandbox: @unchecked Sendable {
         if let secret = chosen.webhookSecret { secrets.webhookSecret = secret }
         if let password = chosen.databasePassword { secrets.databasePassword = password }
         if let key = chosen.renderKey { secrets.renderKey = key }
+        if let token = chosen.sentryToken { secrets.sentryToken = token }
         self.secrets = secrets
         // One clock reading for every stand-in's history, so payments, deploys and logs agree.
         let now = Int(Date().timeIntervalSince1970)
@@ -51,7 +53,8 @@ public final class Sandbox: @unchecked Sendable {
             payment: SandboxPaymentAPI(fault: fault, deployedWebhookSecret: runningSecret, log: log, databaseAddress: databaseAddress),
             stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments),
             render: SandboxRenderAPI(fault: fault, key: secrets.renderKey, service: service, log: log,
-                                     deployedWebhookSecret: renderSecret, createdAt: now))
+                                     deployedWebhookSecret: renderSecret, createdAt: now),
+            sentry: SandboxSentryAPI(fault: fault, token: secrets.sentryToken, createdAt: now))
     }
 
     deinit { stop() }
@@ -95,6 +98,9 @@ public final class Sandbox: @unchecked Sendable {
     /// The Render API stand-in's base URL, `http://127.0.0.1:PORT/render/v1` (valid once started).
     public var renderAPIBase: String { apiURL + SandboxRenderAPI.basePath }
 
+    /// The Sentry API stand-in's base URL, `http://127.0.0.1:PORT/sentry/api/0` (valid once started).
+    public var sentryAPIBase: String { apiURL + SandboxSentryAPI.basePath }
+
     /// The variables a run against the sandbox uses, as the service's `.env` would hold them.
     ///
     /// The secrets are random per instance. `DATABASE_URL` points at the sandbox's PostgreSQL when
@@ -113,6 +119,10 @@ public final class Sandbox: @unchecked Sendable {
             "RENDER_SERVICE_ID": secrets.renderServiceID,
             "RENDER_API_KEY": secrets.renderKey,
             "RENDER_API_BASE": "http://127.0.0.1:\(port)" + SandboxRenderAPI.basePath,
+            "SENTRY_AUTH_TOKEN": secrets.sentryToken,
+            "SENTRY_ORG": SandboxSentryAPI.organization,
+            "SENTRY_PROJECT": SandboxSentryAPI.project,
+            "SENTRY_API_BASE": "http://127.0.0.1:\(port)" + SandboxSentryAPI.basePath,
         ]
     }
 
@@ -124,19 +134,20 @@ public final class Sandbox: @unchecked Sendable {
 public struct SandboxSecrets: Sendable {
     /// Secrets a test picks instead of random ones; nil keeps the random one.
     public struct Chosen: Sendable {
-        /// The Stripe key, the webhook secret, the database password and the Render key.
-        public var stripeKey: String?, webhookSecret: String?, databasePassword: String?, renderKey: String?
+        /// The Stripe key, the webhook secret, the database password, the Render key and the Sentry token.
+        public var stripeKey: String?, webhookSecret: String?, databasePassword: String?, renderKey: String?, sentryToken: String?
         /// The other secret the service runs with under `wrong-secret` and `env-secret-differs`.
         public var otherWebhookSecret: String?
 
         /// Chosen secrets; nil keeps the random one.
         public init(stripeKey: String? = nil, webhookSecret: String? = nil, databasePassword: String? = nil,
-                    renderKey: String? = nil, otherWebhookSecret: String? = nil) {
+                    renderKey: String? = nil, otherWebhookSecret: String? = nil, sentryToken: String? = nil) {
             self.stripeKey = stripeKey
             self.webhookSecret = webhookSecret
             self.databasePassword = databasePassword
             self.renderKey = renderKey
             self.otherWebhookSecret = otherWebhookSecret
+            self.sentryToken = sentryToken
         }
     }
 
@@ -148,6 +159,8 @@ public struct SandboxSecrets: Sendable {
     let renderServiceID = "srv-sandbox" + SandboxSecrets.random(9, from: "0123456789abcdefghijklmnopqrstuvwxyz")
     /// Render's API keys are commonly `rnd_` and 32 alphanumerics (api-facts §3 caveats).
     var renderKey = "rnd_" + SandboxSecrets.random(32, from: alphanumerics)
+    /// An organization auth token in Sentry's current shape: `sntrys_`, base64 and an `_` before its tail.
+    var sentryToken = "sntrys_" + SandboxSecrets.random(40, from: alphanumerics + "+/") + "_" + SandboxSecrets.random(22, from: alphanumerics)
 
     static let alphanumerics = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -169,17 +182,19 @@ public struct SandboxSecrets: Sendable {
 }
 
 /// The sandbox's routes, separate from `Sandbox` so the server's handler does not keep the
-/// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` Render's, the
-/// rest is the payment API.
+/// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` Render's,
+/// `/sentry/api/0/` Sentry's, the rest is the payment API.
 private final class SandboxAPI: Sendable {
     let payment: SandboxPaymentAPI
     let stripe: SandboxStripeAPI
     let render: SandboxRenderAPI
+    let sentry: SandboxSentryAPI
 
-    init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI, render: SandboxRenderAPI) {
+    init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI, render: SandboxRenderAPI, sentry: SandboxSentryAPI) {
         self.payment = payment
         self.stripe = stripe
         self.render = render
+        self.sentry = sentry
     }
 
     func markStarted() { payment.markStarted() }
@@ -188,6 +203,9 @@ private final class SandboxAPI: Sendable {
         if request.path == "/v1" || request.path.hasPrefix("/v1/") { return stripe.handle(request) }
         if request.path == SandboxRenderAPI.basePath || request.path.hasPrefix(SandboxRenderAPI.basePath + "/") {
             return render.handle(request)
+        }
+        if request.path == SandboxSentryAPI.basePath || request.path.hasPrefix(SandboxSentryAPI.basePath + "/") {
+            return sentry.handle(request)
         }
         return payment.handle(request)
     }

@@ -53,6 +53,12 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case disputeSpike = "dispute-spike"
     /// The service's daily reconciliation last completed 30 hours ago: its schedule stopped.
     case reconciliationStale = "reconciliation-stale"
+    /// Sentry received 120 errors in the last five minutes, far over its day's baseline.
+    case errorSpike = "error-spike"
+    /// Two succeeded payment events are recorded twice in AiEvent: processed again on a retry.
+    case duplicatePayment = "duplicate-payment"
+    /// AiEvent keeps 30 days of history although payments go back 150 days.
+    case auditShort = "audit-short"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -91,6 +97,9 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .dbErrorsInLogs: "the logs hold \"Database connection error\" (P1001) for the 3 newest payments, whose rows are missing"
         case .disputeSpike: "Stripe's last day holds 12 charge.dispute.created and 16 charge.refunded events; the week before, no dispute and 3 refunds"
         case .reconciliationStale: "the daily reconciliation last completed 30 hours ago (its schedule stopped)"
+        case .errorSpike: "Sentry received 120 errors in the last 5 minutes (\"Database connection error\", \"DATABASE_URL invalid\"), against about one an hour before"
+        case .duplicatePayment: "the succeeded events of pi_sandbox_5 and pi_sandbox_12 are recorded twice in AiEvent, 40 s apart (processed again on a retry)"
+        case .auditShort: "AiEvent keeps only 30 days of history although Payment rows go back 150 days"
         }
     }
 
@@ -101,10 +110,11 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
              .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents:
             "webhooks-not-arriving"
         case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
-        case .rateLimited, .stripeRateLimited, .flaky: "intermittent-failures"
+        case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
         case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
         case .deployFailed, .suspended: "deploy"
         case .disputeSpike, .reconciliationStale: "daily"
+        case .duplicatePayment, .auditShort: "security"
         }
     }
 }

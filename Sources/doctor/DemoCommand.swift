@@ -87,6 +87,7 @@ struct DemoCommand: AsyncParsableCommand {
         // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         configuration.addNotice("RENDER_API_BASE set to the sandbox's Render API stand-in at \(sandbox.renderAPIBase)")
+        configuration.addNotice("SENTRY_API_BASE set to the sandbox's Sentry API stand-in at \(sandbox.sentryAPIBase)")
         if interactive {
             let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice,

@@ -45,6 +45,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Option(name: .customLong("render-api-base"), help: ArgumentHelp("Send Render API calls here instead of https://api.render.com/v1.", valueName: "url"))
     var renderAPIBase: String?
 
+    @Option(name: .customLong("sentry-api-base"), help: ArgumentHelp("Send Sentry API calls here instead of https://sentry.io/api/0.", valueName: "url"))
+    var sentryAPIBase: String?
+
     @Option(name: .long, help: ArgumentHelp("The log the log-scan steps read: an exported file (plain lines or Render's JSON), or - for standard input (also DOCTOR_LOG_FILE).", valueName: "path|-"))
     var logs: String?
 
@@ -84,6 +87,7 @@ struct RunOptionsGroup: ParsableArguments {
         var flags: [String: String] = [:]
         if let stripeAPIBase { flags["STRIPE_API_BASE"] = stripeAPIBase }
         if let renderAPIBase { flags["RENDER_API_BASE"] = renderAPIBase }
+        if let sentryAPIBase { flags["SENTRY_API_BASE"] = sentryAPIBase }
         if let logs { flags["DOCTOR_LOG_FILE"] = logs }
         return Configuration(process: process, file: file, flags: flags)
     }

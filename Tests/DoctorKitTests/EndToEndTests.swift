@@ -161,7 +161,7 @@ struct EndToEndTests {
         #expect(json["session"] is String)
         #expect((json["started_at"] as? String)?.hasSuffix("Z") == true)
         let runbooks = try #require(json["runbooks"] as? [[String: Any]])
-        #expect(runbooks.count == 6)
+        #expect(runbooks.count == 7)
         let webhooks = try #require(runbooks.first { $0["id"] as? String == "webhooks-not-arriving" })
         #expect(webhooks["status"] as? String == "fail")
         let steps = try #require(webhooks["steps"] as? [[String: Any]])
@@ -218,7 +218,7 @@ struct EndToEndTests {
     func runbooksCommand() throws {
         let result = try DoctorProcess.run(["runbooks"])
         #expect(result.exitCode == 0)
-        for id in ["webhooks-not-arriving", "missing-db-records", "high-latency", "intermittent-failures", "deploy", "daily"] {
+        for id in ["webhooks-not-arriving", "missing-db-records", "high-latency", "intermittent-failures", "deploy", "daily", "security"] {
             #expect(result.stdout.contains(id))
         }
         #expect(result.stdout.contains("steps"))

@@ -20,6 +20,9 @@ extension CheckRegistry {
         RenderDeploysCheck.self,
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
+        SentryErrorsCheck.self,
+        DuplicateProcessingCheck.self,
+        AuditRetentionCheck.self,
         LogScanCheck.self,
         ReconciliationJobCheck.self,
     ])

@@ -1,7 +1,7 @@
 /// The variables the doctor reads, merged from the process environment, an env file and flags.
 ///
 /// Precedence: flags, then the process environment, then the file. API base overrides
-/// (`STRIPE_API_BASE`, `RENDER_API_BASE`) are honoured from the environment or flags only: a `.env`
+/// (`STRIPE_API_BASE`, `RENDER_API_BASE`, `SENTRY_API_BASE`) are honoured from the environment or flags only: a `.env`
 /// copied from elsewhere must not be able to send keys to another host.
 public struct Configuration: Sendable {
     /// Where a variable's value came from.
@@ -30,7 +30,7 @@ public struct Configuration: Sendable {
     ]
 
     /// Variables whose override changes where credentials are sent.
-    public static let baseOverrideNames: Set<String> = ["STRIPE_API_BASE", "RENDER_API_BASE"]
+    public static let baseOverrideNames: Set<String> = ["STRIPE_API_BASE", "RENDER_API_BASE", "SENTRY_API_BASE"]
 
     /// Whether `name` holds a secret, by the list above or by its name's shape.
     public static func isSecret(_ name: String) -> Bool {

@@ -22,6 +22,12 @@ extension SecretKind {
             lead: "(?<![A-Za-z0-9])", body: "whsec_[A-Za-z0-9+/=_-]+",
             example: Example(text: "verifying with whsec_test_secret_value failed", secret: "whsec_test_secret_value")),
         .apiKey("Render API key", prefix: "rnd_", example: "rnd_ab_cdEFGH5678"),
+        // Sentry's auth tokens: organization tokens carry base64 (`+/=`) and an `_` before their
+        // signature, user tokens are hex. Nothing of either is shown: a token reads a whole project.
+        .apiKey("Sentry organization auth token", prefix: "sntrys_", shown: .prefixOnly, characters: "A-Za-z0-9_+/=",
+                example: "sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_Zk9xQ2hT3mP0a+Lw/8="),
+        .apiKey("Sentry user auth token", prefix: "sntryu_", shown: .prefixOnly, characters: "A-Fa-f0-9",
+                example: "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"),
         // Possessive, and not before `…`: a key masked above stays as it is shown.
         SecretKind(
             "bearer token", shown: .nothing, lead: #"(?i:\bbearer\s+)"#, body: "[A-Za-z0-9._~+/=-]{6,}+", followedBy: "[^…]|$",

@@ -25,9 +25,7 @@ extension Sandbox {
                   "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
                 CREATE INDEX "AiEvent_createdAt_idx" ON "AiEvent" ("createdAt");
                 \(payments.insertStatement)
-                INSERT INTO "AiEvent" (id, type, "createdAt")
-                  SELECT 'evt_sandbox_' || g, 'payment_intent.succeeded', (now() AT TIME ZONE 'utc') - g * interval '47 minutes'
-                  FROM generate_series(1, 40) AS g;
+                \(SandboxAuditEvents.statements(fault: fault))
                 ANALYZE;
                 """, database: "payments")
         } catch {

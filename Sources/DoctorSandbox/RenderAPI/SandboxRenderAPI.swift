@@ -83,6 +83,8 @@ final class SandboxRenderAPI: @unchecked Sendable {
             }
         case ["metrics", "memory"], ["metrics", "cpu"]:
             return metrics(parts[1], request)
+        case ["metrics", "http-requests"]:
+            return httpRequests(request)
         case ["logs"]:
             return logs(request)
         default:

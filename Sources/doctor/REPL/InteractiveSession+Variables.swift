@@ -6,6 +6,7 @@ extension InteractiveSession {
     static let knownVariables: [String] = [
         "API_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "DIRECT_URL", "REDIS_URL",
         "SENTRY_DSN", "SENTRY_AUTH_TOKEN", "RENDER_API_KEY", "RENDER_SERVICE_ID", "STRIPE_API_BASE", "RENDER_API_BASE",
+        "SENTRY_ORG", "SENTRY_PROJECT", "SENTRY_API_BASE",
     ]
 
     /// The variables `env` shows and `set` completes: the known ones, and any the session, a file or

@@ -47,7 +47,7 @@ public enum VariableValidators {
         case "SENTRY_DSN": return SentryDSNValidator.validate(name, value)
         case "RENDER_SERVICE_ID": return URLValidators.renderServiceID(name, value)
         case "RENDER_API_KEY": return URLValidators.renderAPIKey(name, value)
-        case "STRIPE_API_BASE", "RENDER_API_BASE": return URLValidators.apiBase(name, value)
+        case "STRIPE_API_BASE", "RENDER_API_BASE", "SENTRY_API_BASE": return URLValidators.apiBase(name, value)
         default: return VariableFinding(name: name, status: .pass, message: "set", shown: display(name, value))
         }
     }
@@ -55,7 +55,7 @@ public enum VariableValidators {
     /// The variables with a validator of their own.
     public static let validated: Set<String> = [
         "API_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "DIRECT_URL", "REDIS_URL",
-        "SENTRY_DSN", "RENDER_SERVICE_ID", "RENDER_API_KEY", "STRIPE_API_BASE", "RENDER_API_BASE",
+        "SENTRY_DSN", "RENDER_SERVICE_ID", "RENDER_API_KEY", "STRIPE_API_BASE", "RENDER_API_BASE", "SENTRY_API_BASE",
     ]
 
     /// A display of any variable's value: masked by the shape of its name when it is a secret.

@@ -1,0 +1,116 @@
+import Foundation
+
+/// One successful Sentry API answer.
+public struct SentryResponse: Sendable {
+    /// The HTTP status (2xx).
+    public var status: Int
+    /// The decoded body.
+    public var json: JSONValue
+    /// How many requests were made, retries included.
+    public var attempts: Int
+}
+
+/// A Sentry web API client over the doctor's `HTTPClient` (api-facts section 4): the auth token as
+/// a Bearer credential sent to the Sentry host only (no redirects followed, so it never reaches
+/// another), Sentry's `{"detail"}` errors in plain words, 5xx retried twice, a 429 waited out once
+/// when its `Retry-After` fits the deadline.
+public struct SentryClient: Sendable {
+    /// Where the real API lives.
+    public static let defaultBase = "https://sentry.io/api/0"
+
+    /// The base URL, without a trailing slash (`/projects/…` paths go after it).
+    public let base: String
+    private let token: String
+    private let http: HTTPClient
+    /// Waits between attempts (replaced in tests).
+    var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+
+    /// A client sending `token` to `base`.
+    public init(token: String, base: String = defaultBase, http: HTTPClient) throws(SentryAPIError) {
+        var base = base.trimmingCharacters(in: .whitespaces)
+        while base.hasSuffix("/") { base.removeLast() }
+        guard Origin(base) != nil else { throw .invalidBase(base) }
+        let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw .missingToken }
+        self.base = base
+        self.token = token
+        self.http = http
+    }
+
+    /// A client from `SENTRY_AUTH_TOKEN` and `SENTRY_API_BASE` (default `https://sentry.io/api/0`).
+    public init(configuration: Configuration, http: HTTPClient) throws(SentryAPIError) {
+        guard let token = configuration.value("SENTRY_AUTH_TOKEN") else { throw .missingToken }
+        try self.init(token: token, base: configuration.value("SENTRY_API_BASE") ?? Self.defaultBase, http: http)
+    }
+
+    /// What may be shown of the token: its kind's prefix (`sntrys_…`), or nothing for a legacy hex token.
+    public var tokenDisplay: String {
+        SecretKind.kind(of: token).map { $0.show(token) } ?? Redactor.mask
+    }
+
+    /// `GET base + path` with `query`, ending by `deadline`.
+    public func get(
+        _ path: String, query: [(String, String)] = [], deadline: ContinuousClock.Instant
+    ) async throws(SentryAPIError) -> SentryResponse {
+        let url = base + path + StripeClient.encode(query)
+        var attempts = 0
+        while true {
+            attempts += 1
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .milliseconds(1) else {
+                throw .transport(.timedOut(after: .zero, phase: "no time left before the step's deadline"), attempts: attempts - 1)
+            }
+            let request = HTTPRequest(
+                method: "GET", url: url, headers: [("Accept", "application/json")], timeout: remaining,
+                maxRedirects: 0, credentialHeaders: [("Authorization", "Bearer \(token)")])
+            let response: HTTPResponse
+            do {
+                response = try await http.perform(request)
+            } catch {
+                let retryable: Bool
+                switch error {
+                case .connectionRefused, .dnsFailure, .timedOut, .protocolError: retryable = true
+                default: retryable = false
+                }
+                guard retryable, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline)
+                else { throw .transport(error, attempts: attempts) }
+                continue
+            }
+            if (200...299).contains(response.status) {
+                guard let json = JSONValue.parse(response.body) else {
+                    throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
+                }
+                return SentryResponse(status: response.status, json: json, attempts: attempts)
+            }
+            if response.status == 429, attempts == 1, let wait = RenderClient.retryDelay(response),
+               await pause(wait, deadline: deadline) {
+                continue
+            }
+            if response.status >= 500, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline) {
+                continue
+            }
+            throw decodeFailure(response)
+        }
+    }
+
+    private func pause(_ delay: Duration, deadline: ContinuousClock.Instant) async -> Bool {
+        guard ContinuousClock.now + delay + .milliseconds(100) < deadline else { return false }
+        do { try await sleep(delay) } catch { return false }
+        return true
+    }
+
+    /// Sentry's error body is `{"detail": "…"}`; anything else that is not JSON is not Sentry's.
+    func decodeFailure(_ response: HTTPResponse) -> SentryAPIError {
+        let json = JSONValue.parse(response.body)
+        if json == nil, !response.body.isEmpty, response.status != 429 {
+            return .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
+        }
+        let detail = json?.string("detail").map { BodyExcerpt.of($0, redactedBy: scrub) }
+        return .api(status: response.status, detail: detail, retryAfter: response.header("retry-after"))
+    }
+
+    /// `text` without this client's token, and every other secret masked.
+    func scrub(_ text: String) -> String {
+        SecretKind.masking(in: text.replacingOccurrences(of: token, with: tokenDisplay))
+    }
+}
