@@ -130,11 +130,12 @@ struct PostgresCheckTests {
 
     @Test("one session serves every step of a run, and it is read-only")
     func sharedReadOnlySession() async throws {
-        guard let url = DatabaseServers.url() else { return }
-        // Sessions of earlier tests may still be closing; count only those this test opened.
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions.insert(.withFractionalSeconds)
-        let started = formatter.string(from: Date())
+        guard let cluster = DatabaseServers.cluster(), DatabaseServers.url() != nil else { return }
+        // A database of this test's own: work other tests left running on the shared cluster (a
+        // cancelled step still connecting) cannot be counted as this run's sessions.
+        let name = "shared_session_" + String(UUID().uuidString.prefix(8)).lowercased()
+        try cluster.execute("CREATE DATABASE \(name) OWNER \(DatabaseServers.role)")
+        let url = try #require(DatabaseServers.url(database: name))
         let resources = SharedResources()
         let first = await runCheck(ping(), ["DATABASE_URL": url], resources: resources)
         let second = await runCheck(PostgresPoolCheck.Pool(variable: "DATABASE_URL", connectionLimit: nil, instances: nil,
@@ -149,11 +150,11 @@ struct PostgresCheckTests {
         #expect(reused)
         let sessions = try await connection.query(
             // Established sessions only: PQping's probe connection may still be on its way out.
-            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name = 'doctor' AND backend_start >= $1::timestamptz AND state IN ('idle', 'active', 'idle in transaction')",
-            [started], deadline: .now + .seconds(5))
+            "SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'doctor' AND state IN ('idle', 'active', 'idle in transaction')",
+            [name], deadline: .now + .seconds(5))
         #expect(sessions.first("n") == "1")
-        await #expect(throws: PostgresError.query(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction")) {
-            _ = try await connection.query("INSERT INTO \"AiEvent\" (id) VALUES ('doctor')", deadline: .now + .seconds(5))
+        await #expect(throws: PostgresError.query(sqlState: "25006", message: "cannot execute CREATE TABLE in a read-only transaction")) {
+            _ = try await connection.query("CREATE TABLE doctor_write (id int)", deadline: .now + .seconds(5))
         }
         resources.close()
     }
