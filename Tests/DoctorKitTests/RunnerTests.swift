@@ -10,6 +10,10 @@ struct ScriptedCheck: Check {
     var counter: Locked<Int>? = nil
     /// Waits without honouring cancellation, like a C call stuck on its own thread would.
     var ignoresCancellation = false
+    /// What the check says it takes by design (an http-sample's pauses).
+    var planned: Duration = .zero
+
+    var plannedDuration: Duration { planned }
 
     func run(in context: CheckContext) async -> CheckOutcome {
         counter?.withLock { $0 += 1 }
@@ -40,9 +44,9 @@ func runbook(_ id: String, _ steps: [Step]) -> Runbook {
 struct RunnerTests {
     let http = HTTPClient()
 
-    func run(_ runbooks: [Runbook], timeout: Duration = .seconds(10), failOn: FailOn = .warn) async -> RunReport {
+    func run(_ runbooks: [Runbook], timeout: Duration = .seconds(10), failOn: FailOn = .warn, concurrency: Int = 8) async -> RunReport {
         let runner = Runner(configuration: Configuration(), http: http,
-                            options: RunOptions(timeout: timeout, concurrency: 8, failOn: failOn))
+                            options: RunOptions(timeout: timeout, concurrency: concurrency, failOn: failOn))
         return await runner.run(runbooks)
     }
 
@@ -70,6 +74,20 @@ struct RunnerTests {
         let report = await run([runbook("r", steps)])
         // In sequence 3 s, two at a time 1.5 s: under 1.45 s proves they ran together.
         #expect(clock.now - start < .milliseconds(1450))
+        #expect(report.status == .pass)
+    }
+
+    @Test("when steps queue for a slot, the one with the longest planned duration starts first")
+    func longestFirst() async {
+        let short = ScriptedCheck(delay: .milliseconds(200))
+        let report = await run([runbook("r", [
+            step("a", short), step("b", short), step("c", short),
+            step("long", ScriptedCheck(delay: .milliseconds(300), planned: .milliseconds(300))),
+        ])], concurrency: 1)
+        let long = report.runbooks[0].steps[3]
+        // In arrival order it would start after the three short steps (600 ms); first in the queue,
+        // after at most the one step that took the free slot before anything queued (200 ms).
+        #expect(long.startedAt.timeIntervalSince(report.startedAt) < 0.45)
         #expect(report.status == .pass)
     }
 

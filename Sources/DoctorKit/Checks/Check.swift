@@ -7,6 +7,15 @@ public protocol Check: Sendable {
 
     /// Runs the diagnostic. It must return promptly once the task is cancelled.
     func run(in context: CheckContext) async -> CheckOutcome
+
+    /// How long the check takes at least by its own design (deliberate pauses between samples),
+    /// whatever the target does; zero for most. When steps queue for a slot, the runner starts the
+    /// longest first, so a long step does not end the run late by waiting behind short ones.
+    var plannedDuration: Duration { get }
+}
+
+extension Check {
+    public var plannedDuration: Duration { .zero }
 }
 
 /// A check whose verdict rests partly on guesses (a value's shape) that a live step of the same

@@ -72,6 +72,9 @@ public struct HTTPSampleCheck: CheckKind {
         let fail: Duration
         let timeout: Duration
 
+        /// The pauses between the samples, as far as the sampling budget lets them go.
+        var plannedDuration: Duration { min(budget, interval * (samples - 1)) }
+
         func run(in context: CheckContext) async -> CheckOutcome {
             let expanded: String
             switch url.expand(context.configuration) {

@@ -1,16 +1,18 @@
 import Foundation
 
 /// Bounds how many steps run at once; a waiter that is cancelled leaves the queue at once.
+/// Waiters are served by priority, highest first, and in arrival order among equals.
 final class AsyncSemaphore: @unchecked Sendable {
     private let lock = NSLock()
     private var available: Int
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var waiters: [(id: UInt64, priority: Duration, continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextID: UInt64 = 0
 
     init(_ count: Int) { available = max(1, count) }
 
-    /// Waits for a slot; false when the task was cancelled first (no slot is then held).
-    func acquire() async -> Bool {
+    /// Waits for a slot; false when the task was cancelled first (no slot is then held). A waiter
+    /// of higher `priority` (a step's planned duration) goes before those of lower.
+    func acquire(priority: Duration = .zero) async -> Bool {
         let ticket: UInt64? = lock.withLock {
             if available > 0 {
                 available -= 1
@@ -27,7 +29,8 @@ final class AsyncSemaphore: @unchecked Sendable {
                     lock.unlock()
                     continuation.resume(returning: false)
                 } else {
-                    waiters.append((id, continuation))
+                    let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
+                    waiters.insert((id, priority, continuation), at: index)
                     lock.unlock()
                 }
             }

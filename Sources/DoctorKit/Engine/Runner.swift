@@ -134,7 +134,7 @@ public final class Runner: Sendable {
             }
         }
         let outcome = await cache.outcome(for: step.fingerprint) { [self] () async -> TimedOutcome in
-            guard await semaphore.acquire() else {
+            guard await semaphore.acquire(priority: step.check.plannedDuration) else {
                 return TimedOutcome(outcome: self.interrupted(deadline), startedAt: Date(), duration: .zero)
             }
             defer { semaphore.release() }
