@@ -2,6 +2,7 @@
 // value; a 0 byte, when present, ends the value and starts a second variable's (DATABASE_URL for
 // DIRECT_URL and the other way round) so the validators that look at related variables run too.
 import DoctorKit
+import Foundation
 
 let names = VariableValidators.validated.sorted() + ["SENTRY_AUTH_TOKEN", "PORT"]
 /// Secrets without a URL's shape: their value must never appear whole in what a finding says.
@@ -25,7 +26,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let finding = VariableValidators.validate(name, value, in: configuration)
     precondition(finding.name == name)
-    if opaqueSecrets.contains(name), value.count >= 12 {
+    // A value with a scheme before `://` is a URL and is masked as one (host shown); any other
+    // secret must not appear whole.
+    let scheme = value.range(of: "://").map { value[..<$0.lowerBound] } ?? ""
+    let urlShaped = scheme.first.map { $0.isASCII && $0.isLetter } == true
+        && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+    if opaqueSecrets.contains(name), value.count >= 12, !urlShaped {
         precondition(!finding.message.contains(value), "\(name)'s value is in the message")
         precondition(!(finding.shown ?? "").contains(value), "\(name)'s value is shown whole")
     }
