@@ -21,4 +21,20 @@ struct FuzzRegressionTests {
         #expect(SecretMask.url("prisma+postgres://localhost:51213/?api_key=k") == "prisma+postgres://localhost:51213/?api_key=****")
         #expect(SecretMask.url("rediss://:pw@cache:6380") == "rediss://:****@cache:6380")
     }
+
+    /// FuzzValidators: a STRIPE_SECRET_KEY made only of two words and underscores was named whole
+    /// as its "unexpected prefix".
+    @Test("a secret key that is all prefix is not echoed in the message")
+    func secretKeyAllPrefix() {
+        let value = "wjsec_PASSWORD_"
+        var configuration = Configuration()
+        configuration.set("STRIPE_SECRET_KEY", value, origin: .process)
+        let finding = VariableValidators.validate("STRIPE_SECRET_KEY", value, in: configuration)
+        #expect(finding.status == .fail)
+        #expect(!finding.message.contains(value), "\(finding.message)")
+        #expect(!finding.message.contains("PASSWORD"), "\(finding.message)")
+        // A prefix with something after it is still named, as before.
+        #expect(VariableValidators.validate("STRIPE_SECRET_KEY", "xk_live_abcdefghijklmnop", in: Configuration())
+            .message.contains("unexpected prefix xk_live_"))
+    }
 }
