@@ -15,6 +15,12 @@ struct DoctorProcess {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The sanitizers' options of the test process (scripts/sanitize), passed on to every doctor the
+    /// tests start with a scrubbed environment, so an instrumented binary reads the same suppressions.
+    static var sanitizerEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"].contains($0.key) }
+    }
+
     /// The built binary: `DOCTOR_BINARY` when set (builds in another scratch path), else `.build`'s.
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["DOCTOR_BINARY"], !path.isEmpty { return path }
@@ -42,6 +48,7 @@ struct DoctorProcess {
         }
         process.currentDirectoryURL = directory
         var env = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "XDG_STATE_HOME": directory.path]
+            .merging(sanitizerEnvironment) { $1 }
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe(), err = Pipe()

@@ -391,7 +391,7 @@ final class LiveDoctor: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "XDG_STATE_HOME": directory.path]
-            .merging(environment) { $1 }
+            .merging(DoctorProcess.sanitizerEnvironment) { $1 }.merging(environment) { $1 }
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output

@@ -48,7 +48,7 @@ final class PseudoTerminal {
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
 
-        var env = ["TERM": "xterm", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        var env = ["TERM": "xterm", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(DoctorProcess.sanitizerEnvironment) { $1 }
         env.merge(environment) { $1 }
         let argv = ([DoctorProcess.binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]

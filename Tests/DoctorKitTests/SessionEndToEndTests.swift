@@ -25,7 +25,7 @@ struct SessionEndToEndTests {
         process.executableURL = URL(fileURLWithPath: DoctorProcess.binary)
         process.arguments = ["--check", "webhooks-not-arriving"]
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": state, "XDG_STATE_HOME": state,
-                               "API_URL": "http://127.0.0.1:\(server.port)"]
+                               "API_URL": "http://127.0.0.1:\(server.port)"].merging(DoctorProcess.sanitizerEnvironment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -47,7 +47,9 @@ public enum SecretMask {
     /// hidden, so a password with an unescaped `@`, `/` or `#` is hidden whole. When in doubt, more is
     /// hidden rather than less.
     public static func url(_ url: String) -> String {
-        guard let separator = url.range(of: "://") else {
+        // Only an RFC 3986 scheme makes what comes before `://` safe to show: in a token that
+        // merely contains `://` (found by fuzzing), that part is the secret.
+        guard let separator = url.range(of: "://"), isScheme(url[..<separator.lowerBound]) else {
             // Not a URL: it may be a bare secret. Keep only what follows an '@', which names a host.
             if let at = url.lastIndex(of: "@") { return hidden + url[at...] }
             return hidden
@@ -81,6 +83,12 @@ public enum SecretMask {
             }
         }
         return result + maskingQuery(tail)
+    }
+
+    /// Whether `text` is a URL scheme: a letter, then letters, digits, `+`, `-` or `.`.
+    static func isScheme(_ text: Substring) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
     }
 
     /// The host, path, query and fragment with credential-like query values and any fragment hidden.

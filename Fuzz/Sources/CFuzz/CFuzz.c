@@ -1,0 +1,2 @@
+// Nothing here: the module only declares libFuzzer's driver (include/CFuzz.h).
+#include "CFuzz.h"
