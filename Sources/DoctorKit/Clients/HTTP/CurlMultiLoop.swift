@@ -27,8 +27,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         lock.lock()
         if stopping {
             lock.unlock()
-            transfer.continuation?.resume(returning: CURLE_ABORTED_BY_CALLBACK)
+            // Taken before it is resumed: once resumed, the request's task owns the transfer.
+            let continuation = transfer.continuation
             transfer.continuation = nil
+            continuation?.resume(returning: CURLE_ABORTED_BY_CALLBACK)
             return
         }
         if !started {
@@ -120,7 +122,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func finish(_ transfer: CurlTransfer, _ code: CURLcode) {
-        transfer.continuation?.resume(returning: code)
+        let continuation = transfer.continuation
         transfer.continuation = nil
+        continuation?.resume(returning: code)
     }
 }
