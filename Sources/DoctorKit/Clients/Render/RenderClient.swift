@@ -54,48 +54,21 @@ public struct RenderClient: Sendable {
     public func get(
         _ path: String, query: [(String, String)] = [], deadline: ContinuousClock.Instant
     ) async throws(RenderAPIError) -> RenderResponse {
-        let url = base + path + StripeClient.encode(query)
-        var attempts = 0
-        while true {
-            attempts += 1
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .milliseconds(1) else {
-                throw .transport(.timedOut(after: .zero, phase: "no time left before the step's deadline"), attempts: attempts - 1)
-            }
-            let request = HTTPRequest(
-                method: "GET", url: url, headers: [("Accept", "application/json")], timeout: remaining,
-                maxRedirects: 0, credentialHeaders: [("Authorization", "Bearer \(key)")])
-            let response: HTTPResponse
-            do {
-                response = try await http.perform(request)
-            } catch {
-                let retryable: Bool
-                switch error {
-                case .connectionRefused, .dnsFailure, .timedOut, .protocolError: retryable = true
-                default: retryable = false
-                }
-                guard retryable, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline)
-                else { throw .transport(error, attempts: attempts) }
-                continue
-            }
-            let budget = response.header("ratelimit-remaining").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            if (200...299).contains(response.status) {
-                guard let json = JSONValue.parse(response.body) else {
-                    throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
-                }
-                return RenderResponse(status: response.status, json: json, timings: response.timings,
-                                      rateLimitRemaining: budget, attempts: attempts)
-            }
-            let failure = Self.decodeFailure(response, scrub: scrub)
-            if response.status == 429, attempts == 1, let wait = Self.retryDelay(response),
-               await pause(wait, deadline: deadline) {
-                continue
-            }
-            if response.status >= 500, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline) {
-                continue
-            }
-            throw failure
+        let answer: (response: HTTPResponse, attempts: Int)
+        do {
+            answer = try await BearerAPI(http: http, credential: key, sleep: sleep)
+                .get(base + path + StripeClient.encode(query), deadline: deadline)
+        } catch {
+            throw .transport(error.error, attempts: error.attempts)
         }
+        let response = answer.response
+        guard (200...299).contains(response.status) else { throw Self.decodeFailure(response, scrub: scrub) }
+        guard let json = JSONValue.parse(response.body) else {
+            throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
+        }
+        let budget = response.header("ratelimit-remaining").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return RenderResponse(status: response.status, json: json, timings: response.timings,
+                              rateLimitRemaining: budget, attempts: answer.attempts)
     }
 
     /// Every item of a list (`[{"cursor": …, "<itemKey>": {…}}, …]`), following the last item's
@@ -130,23 +103,6 @@ public struct RenderClient: Sendable {
             if let left = page.rateLimitRemaining, left < Self.reserve { throw .budgetExhausted(remaining: left) }
             cursor = next
         }
-    }
-
-    /// How long a 429 asks to wait: `Retry-After`, else `Ratelimit-Reset` read as seconds to the reset.
-    static func retryDelay(_ response: HTTPResponse) -> Duration? {
-        for name in ["retry-after", "ratelimit-reset"] {
-            if let text = response.header(name), let seconds = Double(text.trimmingCharacters(in: .whitespaces)),
-               seconds >= 0, seconds <= 30 {
-                return .milliseconds(Int64(seconds * 1000))
-            }
-        }
-        return nil
-    }
-
-    private func pause(_ delay: Duration, deadline: ContinuousClock.Instant) async -> Bool {
-        guard ContinuousClock.now + delay + .milliseconds(100) < deadline else { return false }
-        do { try await sleep(delay) } catch { return false }
-        return true
     }
 
     static func decodeFailure(_ response: HTTPResponse, scrub: (String) -> String) -> RenderAPIError {

@@ -27,9 +27,7 @@ public struct SentryClient: Sendable {
 
     /// A client sending `token` to `base`.
     public init(token: String, base: String = defaultBase, http: HTTPClient) throws(SentryAPIError) {
-        var base = base.trimmingCharacters(in: .whitespaces)
-        while base.hasSuffix("/") { base.removeLast() }
-        guard Origin(base) != nil else { throw .invalidBase(base) }
+        guard let base = APIBase.normalized(base) else { throw .invalidBase(base.trimmingCharacters(in: .whitespaces)) }
         let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw .missingToken }
         self.base = base
@@ -52,51 +50,19 @@ public struct SentryClient: Sendable {
     public func get(
         _ path: String, query: [(String, String)] = [], deadline: ContinuousClock.Instant
     ) async throws(SentryAPIError) -> SentryResponse {
-        let url = base + path + StripeClient.encode(query)
-        var attempts = 0
-        while true {
-            attempts += 1
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .milliseconds(1) else {
-                throw .transport(.timedOut(after: .zero, phase: "no time left before the step's deadline"), attempts: attempts - 1)
-            }
-            let request = HTTPRequest(
-                method: "GET", url: url, headers: [("Accept", "application/json")], timeout: remaining,
-                maxRedirects: 0, credentialHeaders: [("Authorization", "Bearer \(token)")])
-            let response: HTTPResponse
-            do {
-                response = try await http.perform(request)
-            } catch {
-                let retryable: Bool
-                switch error {
-                case .connectionRefused, .dnsFailure, .timedOut, .protocolError: retryable = true
-                default: retryable = false
-                }
-                guard retryable, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline)
-                else { throw .transport(error, attempts: attempts) }
-                continue
-            }
-            if (200...299).contains(response.status) {
-                guard let json = JSONValue.parse(response.body) else {
-                    throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
-                }
-                return SentryResponse(status: response.status, json: json, attempts: attempts)
-            }
-            if response.status == 429, attempts == 1, let wait = RenderClient.retryDelay(response),
-               await pause(wait, deadline: deadline) {
-                continue
-            }
-            if response.status >= 500, attempts < 3, await pause(.milliseconds(500 << (attempts - 1)), deadline: deadline) {
-                continue
-            }
-            throw decodeFailure(response)
+        let answer: (response: HTTPResponse, attempts: Int)
+        do {
+            answer = try await BearerAPI(http: http, credential: token, sleep: sleep)
+                .get(base + path + StripeClient.encode(query), deadline: deadline)
+        } catch {
+            throw .transport(error.error, attempts: error.attempts)
         }
-    }
-
-    private func pause(_ delay: Duration, deadline: ContinuousClock.Instant) async -> Bool {
-        guard ContinuousClock.now + delay + .milliseconds(100) < deadline else { return false }
-        do { try await sleep(delay) } catch { return false }
-        return true
+        let response = answer.response
+        guard (200...299).contains(response.status) else { throw decodeFailure(response) }
+        guard let json = JSONValue.parse(response.body) else {
+            throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
+        }
+        return SentryResponse(status: response.status, json: json, attempts: answer.attempts)
     }
 
     /// Sentry's error body is `{"detail": "…"}`; anything else that is not JSON is not Sentry's.
