@@ -58,9 +58,7 @@ public struct AuditRetentionCheck: CheckKind {
             }
             do {
                 guard let events = try await AuditTable.find(table, schema: info.schema, timeColumn: timeColumn, on: connection, deadline: context.deadline) else {
-                    evidence["prisma_code"] = .string("P2021")
-                    return CheckOutcome(.fail, "table \(info.schema).\(PostgresConnectionInfo.quoteIdentifier(table)) does not exist (Prisma P2021): webhook events are not logged for audits", evidence: evidence,
-                                        hint: "Run the service's migrations (npx prisma migrate deploy); the guide logs every webhook event in the AiEvent table.")
+                    return AuditTable.missing(table, schema: info.schema, consequence: "webhook events are not logged for audits", evidence: evidence)
                 }
                 evidence["table"] = .string(events.qualified)
                 if let stop = unreadable(events, evidence: evidence) { return stop }

@@ -21,6 +21,15 @@ struct AuditTable: Sendable {
     /// Whether the column exists.
     func has(_ column: String) -> Bool { columns[column] != nil }
 
+    /// The outcome for an audit table that does not exist (Prisma P2021); `consequence` ends the
+    /// summary, e.g. "webhook events are not logged".
+    static func missing(_ table: String, schema: String, consequence: String, evidence: Evidence) -> CheckOutcome {
+        var evidence = evidence
+        evidence["prisma_code"] = .string("P2021")
+        return CheckOutcome(.fail, "table \(schema).\(PostgresConnectionInfo.quoteIdentifier(table)) does not exist (Prisma P2021): \(consequence)", evidence: evidence,
+                            hint: "Run the service's migrations (npx prisma migrate deploy); the guide logs every webhook event in the AiEvent table.")
+    }
+
     /// Looks `table` up in `schema`; nil when it does not exist (with its exact case).
     static func find(
         _ table: String, schema: String, timeColumn: String, on connection: PostgresConnection, deadline: ContinuousClock.Instant

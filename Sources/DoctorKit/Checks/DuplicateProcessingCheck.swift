@@ -81,9 +81,7 @@ public struct DuplicateProcessingCheck: CheckKind {
             }
             do {
                 guard let audit = try await AuditTable.find(table, schema: info.schema, timeColumn: timeColumn, on: connection, deadline: context.deadline) else {
-                    evidence["prisma_code"] = .string("P2021")
-                    return CheckOutcome(.fail, "table \(info.schema).\(PostgresConnectionInfo.quoteIdentifier(table)) does not exist (Prisma P2021): webhook events are not logged", evidence: evidence,
-                                        hint: "Run the service's migrations (npx prisma migrate deploy); the guide logs every webhook event in the AiEvent table.")
+                    return AuditTable.missing(table, schema: info.schema, consequence: "webhook events are not logged", evidence: evidence)
                 }
                 return try await scan(audit, connection: connection, context: context, evidence: evidence)
             } catch {
