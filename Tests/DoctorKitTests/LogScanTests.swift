@@ -77,6 +77,34 @@ struct LogScanTests {
         return scanner.tally
     }
 
+    @Test("the automaton finds exactly what a naive search finds, over random patterns and texts")
+    func matcherAgreesWithNaiveSearch() throws {
+        // A small alphabet makes overlaps, shared prefixes and suffix chains (the failure links) common.
+        var generator = SystemRandomNumberGenerator()
+        func word(_ length: ClosedRange<Int>) -> [UInt8] {
+            (0..<Int.random(in: length, using: &generator)).map { _ in UInt8.random(in: 97...100, using: &generator) }
+        }
+        func occurs(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
+            guard needle.count <= haystack.count else { return false }
+            return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        for _ in 0..<300 {
+            let patterns = (0..<Int.random(in: 1...12, using: &generator)).map { _ in word(1...6) }
+            let matcher = try #require(PatternMatcher(patterns.enumerated().map { ($1, $0) }))
+            for _ in 0..<10 {
+                let text = word(0...40)
+                let expected = patterns.enumerated().reduce(UInt64(0)) { bits, pattern in
+                    occurs(pattern.element, in: text) ? bits | 1 << UInt64(pattern.offset) : bits
+                }
+                let found = text.withUnsafeBufferPointer { matcher.bits(in: $0) }
+                #expect(found == expected, "patterns \(patterns.map { String(decoding: $0, as: UTF8.self) }) in \(String(decoding: text, as: UTF8.self))")
+                let first = text.withUnsafeBufferPointer { matcher.firstMatch(in: $0, from: 0) }
+                let naiveFirst = text.indices.first { end in patterns.contains { $0.count <= end + 1 && text[(end + 1 - $0.count)...end].elementsEqual($0) } }
+                #expect(first == naiveFirst)
+            }
+        }
+    }
+
     @Test("overlapping and nested patterns are each found, after UTF-8 emoji prefixes")
     func overlapping() throws {
         let log = Array("✅ Payment record created\n💰 Processing successful payment\n🔄 Payment reconciliation completed:\n".utf8)

@@ -19,7 +19,7 @@ extension SecretKind {
                 example: "pk_test_51Pub_TestKey8642"),
         SecretKind(
             "Stripe webhook signing secret", prefix: "whsec_", shown: .prefixOnly,
-            lead: "(?<![A-Za-z0-9])", body: "whsec_[A-Za-z0-9+/=_-]+",
+            lead: "(?<![A-Za-z0-9])", body: "whsec_[A-Za-z0-9+/=_-]+", trigger: "whsec_",
             example: Example(text: "verifying with whsec_test_secret_value failed", secret: "whsec_test_secret_value")),
         .apiKey("Render API key", prefix: "rnd_", example: "rnd_ab_cdEFGH5678"),
         // Sentry's auth tokens: organization tokens carry base64 (`+/=`) and an `_` before their
@@ -31,19 +31,20 @@ extension SecretKind {
         // Possessive, and not before `…`: a key masked above stays as it is shown.
         SecretKind(
             "bearer token", shown: .nothing, lead: #"(?i:\bbearer\s+)"#, body: "[A-Za-z0-9._~+/=-]{6,}+", followedBy: "[^…]|$",
+            trigger: "bearer", triggerIgnoresCase: true,
             example: Example(text: "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0",
                              secret: "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0")),
         SecretKind(
             "credential query value", shown: .nothing,
-            lead: #"(?i:\b(?:"# + credentialParameters.joined(separator: "|") + ")=)", body: #"[^&\s"']+"#,
+            lead: #"(?i:\b(?:"# + credentialParameters.joined(separator: "|") + ")=)", body: #"[^&\s"']+"#, trigger: "=",
             example: Example(text: "GET /v1/report?day=2&token=Zx81kLm0qPw", secret: "Zx81kLm0qPw")),
         SecretKind(
             "password in a URL", shown: .nothing, lead: #"[a-z][a-z0-9+.-]*://[^:/@\s]*:"#, body: #"[^@\s]+"#,
-            followedBy: "@",
+            followedBy: "@", trigger: "://",
             example: Example(text: "connect postgresql://payments:Hx7pLq29vN@db.internal:5432/payments failed",
                              secret: "Hx7pLq29vN")),
         SecretKind(
-            "Sentry DSN key", shown: .nothing, lead: "https?://", body: "[0-9a-fA-F]{16,}", followedBy: "@",
+            "Sentry DSN key", shown: .nothing, lead: "https?://", body: "[0-9a-fA-F]{16,}", followedBy: "@", trigger: "://",
             example: Example(text: "SENTRY_DSN=https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42",
                              secret: "0123456789abcdef0123456789abcdef")),
     ]

@@ -36,13 +36,21 @@ public struct SecretKind: Sendable {
     public let example: Example
     /// Group 1 is context kept as it is (`Bearer `, `api_key=`, `https://user:`), group 2 the secret.
     let regex: NSRegularExpression
+    /// ASCII text every match contains (`sk_live_`, `bearer`, `=`, `://`): a text without it is
+    /// passed over without running the regex, as nearly every line the doctor writes is.
+    let trigger: [UInt8]
+    /// Whether `trigger` is compared without regard to ASCII case (`Bearer`, `BEARER`).
+    let triggerIgnoresCase: Bool
 
     /// A kind found by `lead` (kept), then `body` (the secret), optionally only when `followedBy` comes next.
     init(
         _ name: String, prefix: String? = nil, shown: Shown, stripeMode: String? = nil,
-        lead: String = "", body: String, followedBy: String? = nil, example: Example
+        lead: String = "", body: String, followedBy: String? = nil, trigger: String, triggerIgnoresCase: Bool = false,
+        example: Example
     ) {
         self.name = name
+        self.trigger = Array((triggerIgnoresCase ? trigger.lowercased() : trigger).utf8)
+        self.triggerIgnoresCase = triggerIgnoresCase
         self.prefix = prefix
         self.shown = shown
         self.stripeMode = stripeMode
@@ -59,7 +67,7 @@ public struct SecretKind: Sendable {
     ) -> SecretKind {
         SecretKind(
             name, prefix: prefix, shown: shown, stripeMode: stripeMode, lead: "(?<![A-Za-z0-9])",
-            body: NSRegularExpression.escapedPattern(for: prefix) + "[\(characters)]{6,}",
+            body: NSRegularExpression.escapedPattern(for: prefix) + "[\(characters)]{6,}", trigger: prefix,
             example: Example(text: "request failed with \(example) (HTTP 401)", secret: example))
     }
 
@@ -74,6 +82,7 @@ public struct SecretKind: Sendable {
 
     /// `text` with every occurrence of this kind replaced by what may be shown of it.
     func masking(in text: String) -> String {
+        guard mayOccur(in: text) else { return text }
         let matches = regex.matches(in: text, range: NSRange(text.startIndex..., in: text))
         guard !matches.isEmpty else { return text }
         var result = text
@@ -86,11 +95,32 @@ public struct SecretKind: Sendable {
 
     /// Whether `text` holds a secret of this kind.
     public func occurs(in text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        guard mayOccur(in: text) else { return false }
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 }
 
 extension SecretKind {
+    /// Whether `text` contains `trigger`, without which the regex cannot match.
+    func mayOccur(in text: String) -> Bool {
+        let needle = trigger
+        guard let first = needle.first else { return true }
+        let ignoresCase = triggerIgnoresCase
+        @inline(__always) func folded(_ byte: UInt8) -> UInt8 {
+            ignoresCase && (65...90).contains(byte) ? byte | 0x20 : byte
+        }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where folded(bytes[start]) == first {
+                var offset = 1
+                while offset < needle.count && folded(bytes[start + offset]) == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            return false
+        }
+    }
+
     /// The kind a bare value belongs to by its prefix (`sk_live_…` is a Stripe live secret key).
     public static func kind(of value: String) -> SecretKind? {
         byPrefix.first { value.hasPrefix($0.prefix ?? "") }

@@ -46,30 +46,24 @@ struct PatternMatcher: Sendable {
         let count = children.count
         guard count <= Int(UInt16.max) else { return nil }
 
-        // Breadth first: failure links, full transitions and inherited outputs.
-        var delta = [Int](repeating: 0, count: count * 256)
+        // Breadth first over the trie alone: failure links (the longest proper suffix that is also
+        // in the trie) and the outputs each state inherits through them.
         var fail = [Int](repeating: 0, count: count)
         var out = own
-        var queue: [Int] = []
-        for byte in 0..<256 {
-            if let child = children[0][UInt8(byte)] {
-                delta[byte] = child
-                queue.append(child)
-            }
-        }
+        var order: [Int] = [0]
+        order.reserveCapacity(count)
         var head = 0
-        while head < queue.count {
-            let node = queue[head]
+        while head < order.count {
+            let node = order[head]
             head += 1
-            out[node] |= out[fail[node]]
-            for byte in 0..<256 {
-                if let child = children[node][UInt8(byte)] {
-                    fail[child] = delta[fail[node] * 256 + byte]
-                    delta[node * 256 + byte] = child
-                    queue.append(child)
-                } else {
-                    delta[node * 256 + byte] = delta[fail[node] * 256 + byte]
+            for (byte, child) in children[node] {
+                if node != 0 {
+                    var suffix = fail[node]
+                    while suffix != 0 && children[suffix][byte] == nil { suffix = fail[suffix] }
+                    fail[child] = children[suffix][byte] ?? 0
                 }
+                out[child] |= out[fail[child]]
+                order.append(child)
             }
         }
 
@@ -78,10 +72,19 @@ struct PatternMatcher: Sendable {
         let accepting = (0..<count).filter { out[$0] != 0 }
         var number = [Int](repeating: 0, count: count)
         for (index, state) in (plain + accepting).enumerated() { number[state] = index }
+
+        // The full table, in the same breadth-first order: a state's row is its failure state's
+        // row (complete, being shallower) with its own children written over it. Copying rows
+        // instead of asking the sparse trie for all 256 bytes of every state keeps compiling the
+        // log-scan steps' matchers, which happens when the runbooks load, to a small share of it.
         var table = [UInt16](repeating: 0, count: count * 256)
-        for state in 0..<count {
-            let row = number[state] * 256
-            for byte in 0..<256 { table[row + byte] = UInt16(number[delta[state * 256 + byte]]) }
+        table.withUnsafeMutableBufferPointer { table in
+            let base = table.baseAddress!
+            for node in order {
+                let row = base + number[node] * 256
+                if node != 0 { row.update(from: base + number[fail[node]] * 256, count: 256) }
+                for (byte, child) in children[node] { row[Int(byte)] = UInt16(number[child]) }
+            }
         }
         self.table = table
         self.outputs = accepting.map { out[$0] }

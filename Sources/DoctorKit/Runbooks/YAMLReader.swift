@@ -2,14 +2,17 @@ import Yams
 
 /// Turns YAML text into a `RunbookValue` tree whose every part knows its `file:line:column`.
 ///
-/// Yams composes a `Node` tree without applying YAML 1.1's type rules, so scalars stay as written:
+/// Yams composes a `Node` tree with no type rules (`Resolver.basic`), so scalars stay as written:
 /// `on`, `no` and `1:30` reach the validators as text, and each validator decides what it accepts.
 enum YAMLReader {
     /// Reads the single document of `yaml`; nil when the text holds no document at all.
     static func read(_ yaml: String, file: String) throws(RunbookError) -> RunbookValue? {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // The default resolver matches every scalar against YAML 1.1's regular expressions
+            // (through Foundation's NSRegularExpression) when Yams hashes mapping keys to find
+            // duplicates: a quarter of loading the runbooks, for tags nothing here reads.
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw runbookError(from: error, yaml: yaml, file: file)
         } catch {
