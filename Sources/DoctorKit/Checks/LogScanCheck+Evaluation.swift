@@ -167,7 +167,7 @@ extension LogScanCheck.Scan {
     }
 
     static func iso(_ seconds: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        UTCTime.string(Date(timeIntervalSince1970: TimeInterval(seconds)), .iso8601)
     }
 
     static func cut(_ line: String) -> String {

@@ -162,10 +162,9 @@ struct ReconciliationSpan: Sendable {
 
     /// The window, settle time and the exact bounds, added to `evidence`.
     func record(into evidence: inout Evidence) {
-        let format = ISO8601DateFormatter()
         evidence["window"] = .string(windowText)
         evidence["settle"] = .string(settleText)
-        evidence["from"] = .string(format.string(from: Date(timeIntervalSince1970: TimeInterval(since))))
-        evidence["to"] = .string(format.string(from: Date(timeIntervalSince1970: TimeInterval(until))))
+        evidence["from"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(since)), .iso8601))
+        evidence["to"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(until)), .iso8601))
     }
 }

@@ -60,7 +60,7 @@ public struct StripeDeliveriesCheck: CheckKind {
             let now = Int(Date().timeIntervalSince1970)
             let since = now - Int(window.seconds)
             evidence["window"] = .string(windowText)
-            evidence["since"] = .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(since))))
+            evidence["since"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(since)), .iso8601))
             let created = [("created[gte]", String(since))]
             let failing: StripeList
             let recent: StripeList

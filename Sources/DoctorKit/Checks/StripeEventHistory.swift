@@ -40,7 +40,7 @@ struct StripeEventSeries: Sendable {
 
         /// `evt_… charge.dispute.created du_… 2026-11-29T03:10:00Z`, for evidence.
         var line: String {
-            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(created)))
+            let time = UTCTime.string(Date(timeIntervalSince1970: TimeInterval(created)), .iso8601)
             return [id, type, objectID, time].compactMap { $0 }.joined(separator: " ")
         }
     }
@@ -113,6 +113,6 @@ enum StripeEventHistory {
 
     /// Unix seconds as RFC 3339 UTC.
     static func iso(_ seconds: Int) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        UTCTime.string(Date(timeIntervalSince1970: TimeInterval(seconds)), .iso8601)
     }
 }

@@ -73,10 +73,6 @@ public struct RunReport: Sendable, Encodable {
 
 /// A new session id: UTC time and a random suffix, sortable and unique enough for one host.
 public func makeSessionID(at date: Date = Date()) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
     let suffix = String(UInt32.random(in: 0...0xFFFF), radix: 16)
-    return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    return UTCTime.string(date, .compact) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
 }

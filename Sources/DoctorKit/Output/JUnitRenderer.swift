@@ -46,9 +46,7 @@ public enum JUnitRenderer {
     static func seconds(_ ms: Int) -> String { String(format: "%.3f", Double(ms) / 1000) }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return String(formatter.string(from: date).dropLast())  // JUnit's schema wants no zone designator
+        String(UTCTime.string(date, .iso8601).dropLast())  // JUnit's schema wants no zone designator
     }
 
     /// XML-escapes text, dropping characters XML 1.0 forbids.

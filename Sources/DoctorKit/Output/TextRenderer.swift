@@ -81,11 +81,5 @@ public struct TextRenderer: Sendable {
     }
 
     /// `date` as `yyyy-MM-dd HH:mm:ss UTC`.
-    public static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
-    }
+    public static func utc(_ date: Date) -> String { UTCTime.string(date, .readable) }
 }

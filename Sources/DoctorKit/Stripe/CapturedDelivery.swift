@@ -110,13 +110,7 @@ public struct CapturedDelivery: Sendable, Equatable {
     }
 
     /// An RFC 9110 date (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix seconds.
-    static func httpDate(_ text: String) -> Int? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text).map { Int($0.timeIntervalSince1970) }
-    }
+    static func httpDate(_ text: String) -> Int? { UTCTime.parseHTTPDate(text).map { Int($0) } }
 
     /// Other forms the body may have had when Stripe signed it, each named for the report: the
     /// layouts a framework produces when it parses and re-serialises JSON, and the body without a

@@ -138,13 +138,7 @@ extension InteractiveSession {
         return members.map { "\($0.0): \($0.1.text)" }.joined(separator: ", ")
     }
 
-    static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
-    }
+    static func utc(_ date: Date) -> String { UTCTime.string(date, .readable) }
 
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1fs", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)

@@ -95,23 +95,11 @@ public struct RenderDeploy: Sendable, Equatable {
 /// Render's times: RFC 3339, with or without fractional seconds.
 public enum RenderTime {
     /// Parses an RFC 3339 time.
-    public static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
+    public static func parse(_ text: String) -> Date? { UTCTime.parseISO8601(text) }
 
     /// Formats a time as Render's API takes it (`2026-12-02T14:00:00Z`).
-    public static func format(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    public static func format(_ date: Date) -> String { UTCTime.string(date, .iso8601) }
 
     /// `2026-12-02 14:00 UTC`, for summaries.
-    public static func short(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
-    }
+    public static func short(_ date: Date) -> String { UTCTime.string(date, .readableMinutes) }
 }

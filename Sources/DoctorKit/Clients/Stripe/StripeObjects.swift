@@ -95,7 +95,7 @@ public struct StripeEvent: Sendable, Equatable {
     /// `evt_… payment_intent.succeeded 2026-11-29T03:10:00Z`, for evidence.
     public var line: String {
         let time = Date(timeIntervalSince1970: TimeInterval(created))
-        var text = "\(id) \(type) \(ISO8601DateFormatter().string(from: time))"
+        var text = "\(id) \(type) \(UTCTime.string(time, .iso8601))"
         if pendingWebhooks > 0 { text += " pending_webhooks=\(pendingWebhooks)" }
         return text
     }

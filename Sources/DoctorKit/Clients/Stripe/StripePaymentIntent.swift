@@ -38,7 +38,7 @@ public struct StripePaymentIntent: Sendable, Equatable {
 
     /// `pi_… 2026-11-29T03:10:00Z 10.00 USD`, for evidence.
     public var line: String {
-        var text = "\(id) \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(created))))"
+        var text = "\(id) \(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(created)), .iso8601))"
         if let amount {
             let code = (currency ?? "").uppercased()
             // Zero-decimal currencies (JPY, KRW, …) would read wrong as cents; show the raw amount then.
