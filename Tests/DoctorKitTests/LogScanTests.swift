@@ -80,19 +80,24 @@ struct LogScanTests {
     @Test("the automaton finds exactly what a naive search finds, over random patterns and texts")
     func matcherAgreesWithNaiveSearch() throws {
         // A small alphabet makes overlaps, shared prefixes and suffix chains (the failure links) common.
+        // A wide alphabet and many patterns now and then: more distinct first bytes than the
+        // vector skip takes, so the byte-at-a-time loop is checked too. Texts span several
+        // 16-byte blocks.
         var generator = SystemRandomNumberGenerator()
+        var alphabet: ClosedRange<UInt8> = 97...100
         func word(_ length: ClosedRange<Int>) -> [UInt8] {
-            (0..<Int.random(in: length, using: &generator)).map { _ in UInt8.random(in: 97...100, using: &generator) }
+            (0..<Int.random(in: length, using: &generator)).map { _ in UInt8.random(in: alphabet, using: &generator) }
         }
         func occurs(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
             guard needle.count <= haystack.count else { return false }
             return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
         }
-        for _ in 0..<300 {
-            let patterns = (0..<Int.random(in: 1...12, using: &generator)).map { _ in word(1...6) }
+        for round in 0..<600 {
+            alphabet = round % 3 == 0 ? 65...90 : 97...100
+            let patterns = (0..<Int.random(in: 1...(round % 3 == 0 ? 40 : 12), using: &generator)).map { _ in word(1...6) }
             let matcher = try #require(PatternMatcher(patterns.enumerated().map { ($1, $0) }))
             for _ in 0..<10 {
-                let text = word(0...40)
+                let text = word(0...120)
                 let expected = patterns.enumerated().reduce(UInt64(0)) { bits, pattern in
                     occurs(pattern.element, in: text) ? bits | 1 << UInt64(pattern.offset) : bits
                 }
