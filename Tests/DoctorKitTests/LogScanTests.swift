@@ -105,7 +105,7 @@ struct LogScanTests {
                 #expect(found == expected, "patterns \(patterns.map { String(decoding: $0, as: UTF8.self) }) in \(String(decoding: text, as: UTF8.self))")
                 let first = text.withUnsafeBufferPointer { matcher.firstMatch(in: $0, from: 0) }
                 let naiveFirst = text.indices.first { end in patterns.contains { $0.count <= end + 1 && text[(end + 1 - $0.count)...end].elementsEqual($0) } }
-                #expect(first == naiveFirst)
+                #expect(first == naiveFirst, "first match of \(patterns.map { String(decoding: $0, as: UTF8.self) }) in \(String(decoding: text, as: UTF8.self))")
             }
         }
     }

@@ -31,6 +31,26 @@ struct SecretKindTests {
         #expect(!unconfigured.redact("whsec_test_secret_value").contains("alue"))
     }
 
+    @Test("the literal a kind needs never hides a match: any case of a URL scheme or of Bearer is still masked")
+    func triggersNeverHideAMatch() {
+        let cases = [
+            "connect POSTGRESQL://payments:Hx7pLq29vN@db.internal:5432/payments failed": "Hx7pLq29vN",
+            "Redis at Rediss://default:Qw3rTy9uIo@cache:6380": "Qw3rTy9uIo",
+            "SENTRY_DSN=HTTPS://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42": "0123456789abcdef0123456789abcdef",
+            "Authorization: BEARER eyJhbGciOiJIUzI1NiJ9.c2VjcmV0": "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0",
+            "GET /v1/report?TOKEN=Zx81kLm0qPw&day=2": "Zx81kLm0qPw",
+        ]
+        for (text, secret) in cases {
+            #expect(!unconfigured.redact(text).contains(secret), "\(text)")
+            #expect(SecretKind.occurs(in: text), "\(text)")
+        }
+        // Every kind's own example still matches with its regex alone, so the literal is in each.
+        for kind in SecretKind.all {
+            #expect(kind.mayOccur(in: kind.example.text), "\(kind.name)")
+        }
+        #expect(!SecretKind.all.contains { $0.mayOccur(in: "[✓] The API answers its health check: HTTP 200 in 182ms") })
+    }
+
     @Test("every kind in the table is masked by the redactor, refused by the history and shown only as it allows")
     func everyKindReachesEverySink() {
         #expect(SecretKind.all.count >= 12)

@@ -39,7 +39,7 @@ struct UTCTimeTests {
             #expect(UTCTime.string(date, .readable) == readable.string(from: date))
             #expect(UTCTime.string(date, .readableMinutes) == minutes.string(from: date))
             #expect(UTCTime.string(date, .compact) == compact.string(from: date))
-            // ICU sometimes lands on the next millisecond where UTCTime truncates: both name the instant within 1 ms.
+            // Both round to a millisecond, by different float steps: they name the instant within 1 ms.
             let ours = UTCTime.parseISO8601(UTCTime.string(date, .iso8601Milliseconds))!
             let theirs = milliseconds.date(from: milliseconds.string(from: date))!
             #expect(abs(ours.timeIntervalSince(theirs)) < 0.0011)
@@ -58,6 +58,15 @@ struct UTCTimeTests {
                     "2026-12-02T14:00:00+0100", "２026-12-02T14:00:00Z", "2026-12-02T14:00:00+25:00"] {
             #expect(UTCTime.parseISO8601(bad) == nil, "\(bad)")
         }
+    }
+
+    @Test("a time no clock can hold is written clamped, not trapped on")
+    func absurdTimes() {
+        for seconds in [1e18, -1e18, Double.infinity, -Double.infinity, Double.nan, Double(Int64.max)] {
+            let text = UTCTime.string(Date(timeIntervalSince1970: seconds), .iso8601)
+            #expect(text.hasSuffix("Z") && text.count >= 20, "\(seconds): \(text)")
+        }
+        #expect(UTCTime.string(Date(timeIntervalSince1970: .nan), .iso8601) == "1970-01-01T00:00:00Z")
     }
 
     @Test("HTTP dates are read in RFC 9110's preferred form")

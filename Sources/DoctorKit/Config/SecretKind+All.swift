@@ -39,12 +39,12 @@ extension SecretKind {
             lead: #"(?i:\b(?:"# + credentialParameters.joined(separator: "|") + ")=)", body: #"[^&\s"']+"#, trigger: "=",
             example: Example(text: "GET /v1/report?day=2&token=Zx81kLm0qPw", secret: "Zx81kLm0qPw")),
         SecretKind(
-            "password in a URL", shown: .nothing, lead: #"[a-z][a-z0-9+.-]*://[^:/@\s]*:"#, body: #"[^@\s]+"#,
+            "password in a URL", shown: .nothing, lead: #"(?i:[a-z][a-z0-9+.-]*)://[^:/@\s]*:"#, body: #"[^@\s]+"#,
             followedBy: "@", trigger: "://",
             example: Example(text: "connect postgresql://payments:Hx7pLq29vN@db.internal:5432/payments failed",
                              secret: "Hx7pLq29vN")),
         SecretKind(
-            "Sentry DSN key", shown: .nothing, lead: "https?://", body: "[0-9a-fA-F]{16,}", followedBy: "@", trigger: "://",
+            "Sentry DSN key", shown: .nothing, lead: "(?i:https?)://", body: "[0-9a-fA-F]{16,}", followedBy: "@", trigger: "://",
             example: Example(text: "SENTRY_DSN=https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42",
                              secret: "0123456789abcdef0123456789abcdef")),
     ]

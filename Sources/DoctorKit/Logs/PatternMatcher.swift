@@ -137,7 +137,7 @@ struct PatternMatcher: Sendable {
         }
     }
 
-    /// The first position from `cursor` whose byte pair can begin a string, or `last`.
+    /// The first position from `start` whose byte pair can begin a string, or `last`.
     ///
     /// Sixteen bytes at a time when the strings start with few distinct bytes: a position whose
     /// byte starts no string is passed over by a vector comparison, and only the rest (a few per

@@ -24,18 +24,21 @@ public enum UTCTime {
     /// `date` in `layout`: rounded to the nearest millisecond, then cut to the layout's precision,
     /// as Foundation's formatters did (`…:59.9996` is written `…:00` of the next second).
     public static func string(_ date: Date, _ layout: Layout) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        // A server that talks garbage can send a time of 10^18 seconds: clamped to ±142 000 years
+        // rather than trapping on the conversion (NaN reads as 1970).
+        let scaled = (date.timeIntervalSince1970 * 1000).rounded()
+        let milliseconds = scaled.isNaN ? 0 : Int64(max(-maxMilliseconds, min(maxMilliseconds, scaled)))
         let (seconds, millisecond) = floorDivision(milliseconds, 1000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)
         let hour = Int(secondOfDay / 3600), minute = Int(secondOfDay / 60 % 60), second = Int(secondOfDay % 60)
-        let date = "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
+        let calendarDay = "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
         let time = "\(padded(hour, 2)):\(padded(minute, 2))"
         switch layout {
-        case .iso8601: return "\(date)T\(time):\(padded(second, 2))Z"
-        case .iso8601Milliseconds: return "\(date)T\(time):\(padded(second, 2)).\(padded(Int(millisecond), 3))Z"
-        case .readable: return "\(date) \(time):\(padded(second, 2)) UTC"
-        case .readableMinutes: return "\(date) \(time) UTC"
+        case .iso8601: return "\(calendarDay)T\(time):\(padded(second, 2))Z"
+        case .iso8601Milliseconds: return "\(calendarDay)T\(time):\(padded(second, 2)).\(padded(Int(millisecond), 3))Z"
+        case .readable: return "\(calendarDay) \(time):\(padded(second, 2)) UTC"
+        case .readableMinutes: return "\(calendarDay) \(time) UTC"
         case .compact:
             return "\(padded(year, 4))\(padded(month, 2))\(padded(day, 2))T\(padded(hour, 2))\(padded(minute, 2))\(padded(second, 2))Z"
         }
@@ -99,6 +102,9 @@ public enum UTCTime {
     }
 
     // MARK: - Parts
+
+    /// 2^52 milliseconds, about 142 000 years: every such count is exact in a Double.
+    private static let maxMilliseconds = Double(1 << 52)
 
     /// Seconds since 1970 of `YYYY-MM-DD` at `dateAt` and `HH:MM:SS` at `timeAt`, checked.
     private static func fields(_ bytes: [UInt8], dateAt: Int, timeAt: Int) -> Int64? {
