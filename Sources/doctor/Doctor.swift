@@ -36,19 +36,34 @@ struct Doctor: AsyncParsableCommand {
 
     @OptionGroup var options: RunOptionsGroup
 
-    static func main() async {
+    /// Parses the arguments and runs the command, the async ones on the global executor.
+    ///
+    /// A synchronous entry point, not `async main`: Swift's async main hands the main thread to
+    /// `dispatch_main`, which ends it with `pthread_exit`, and the forced unwind of its stack reads
+    /// the binary's unwind tables, half a megabyte of pages for nothing. The main thread waits
+    /// instead; nothing in the doctor runs on the main actor or the main queue.
+    static func main() {
         // A closed pipe must surface as a failed write, not end the process with 141.
         signal(SIGPIPE, SIG_IGN)
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            command = try parseAsRoot()
         } catch {
             exit(withError: error)
         }
+        guard let asyncCommand = command as? AsyncParsableCommand else {
+            do {
+                try command.run()
+            } catch {
+                exit(withError: error)
+            }
+            exit()
+        }
+        let outcome = AsyncOutcome(asyncCommand)
+        Task.detached { await outcome.run() }
+        outcome.wait()
+        if let error = outcome.error { exit(withError: error) }
+        exit()
     }
 
     func run() async throws {
@@ -70,4 +85,25 @@ struct Doctor: AsyncParsableCommand {
         let code = await CheckRun(options: options, configuration: configuration, selection: check).execute()
         throw ExitCode(code)
     }
+}
+
+/// An async command run from the synchronous `main`, and how it ended.
+private final class AsyncOutcome: @unchecked Sendable {
+    // Written by the task before it signals, read by `main` after `wait()` returns.
+    private var command: AsyncParsableCommand
+    private(set) var error: Error?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ command: AsyncParsableCommand) { self.command = command }
+
+    func run() async {
+        do {
+            try await command.run()
+        } catch {
+            self.error = error
+        }
+        done.signal()
+    }
+
+    func wait() { done.wait() }
 }
