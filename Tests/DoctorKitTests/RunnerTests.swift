@@ -36,6 +36,9 @@ func step(_ id: String, _ check: ScriptedCheck, needs: [String] = [], parameters
          location: SourceLocation(file: "test.yml", line: 1, column: 1))
 }
 
+/// The fingerprint `step(id, …)` gives a step with default parameters.
+func runbookStep(_ id: String) -> String { step(id, ScriptedCheck()).fingerprint }
+
 func runbook(_ id: String, _ steps: [Step]) -> Runbook {
     Runbook(id: id, title: "Runbook \(id)", symptom: "test", steps: steps, file: "\(id).yml")
 }
@@ -89,6 +92,41 @@ struct RunnerTests {
         // after at most the one step that took the free slot before anything queued (200 ms).
         #expect(long.startedAt.timeIntervalSince(report.startedAt) < 0.45)
         #expect(report.status == .pass)
+    }
+
+    @Test("a short step that a long planned step needs gets a slot before the run's other short steps")
+    func criticalPathFirst() async {
+        let short = ScriptedCheck(delay: .milliseconds(200))
+        // Runbook `a` comes first: in arrival order its six steps take the two slots for three
+        // rounds (600 ms) before `z`'s health step, on which the long sampler waits. The health step
+        // heads the longest planned chain, so it starts in the first round, or the second if a
+        // short step reached a free slot before it (the tasks start concurrently).
+        let report = await run([
+            runbook("a", (1...6).map { step("a\($0)", short) }),
+            runbook("z", [
+                step("health", ScriptedCheck(delay: .milliseconds(100))),
+                step("sample", ScriptedCheck(delay: .milliseconds(300), planned: .milliseconds(300)), needs: ["health"]),
+            ]),
+        ], concurrency: 2)
+        let health = report.runbooks[1].steps[0]
+        let sample = report.runbooks[1].steps[1]
+        #expect(health.startedAt.timeIntervalSince(report.startedAt) < 0.35)
+        #expect(sample.startedAt.timeIntervalSince(report.startedAt) < 0.55)
+        #expect(report.status == .pass)
+    }
+
+    @Test("a step's chain priority is its planned duration and that of the longest line of steps waiting on it")
+    func chainPriorities() {
+        let planned = { (ms: Int) in ScriptedCheck(planned: .milliseconds(ms)) }
+        let priorities = Runner.chainPriorities([runbook("r", [
+            step("root", planned(0)), step("mid", planned(100), needs: ["root"]),
+            step("leaf", planned(400), needs: ["mid"]), step("side", planned(50), needs: ["root"]),
+        ])])
+        let byID = { (id: String) in priorities[runbookStep(id)] }
+        #expect(byID("root") == .milliseconds(500))
+        #expect(byID("mid") == .milliseconds(500))
+        #expect(byID("leaf") == .milliseconds(400))
+        #expect(byID("side") == .milliseconds(50))
     }
 
     @Test("a step shared by two runbooks runs once per run")

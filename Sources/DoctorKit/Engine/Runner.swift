@@ -65,18 +65,27 @@ public final class Runner: Sendable {
         let semaphore = AsyncSemaphore(options.concurrency)
         let requestLog = TargetRequestLog()
 
-        var tasks: [[Task<StepResult, Never>]] = []
-        for runbook in runbooks {
-            var byID: [String: Task<StepResult, Never>] = [:]
-            for step in Self.dependencyOrder(runbook.steps) {
-                let dependencies = step.needs.compactMap { id in byID[id].map { (id, $0) } }
-                byID[step.id] = Task {
-                    await self.runStep(step, of: runbook, after: dependencies, deadline: deadline,
-                                       semaphore: semaphore, requestLog: requestLog, progress: progress)
-                }
-            }
-            tasks.append(runbook.steps.map { byID[$0.id]! })
+        // Every step's task, created in order of the planned chain it heads (longest first), so the
+        // step that an http-sample waits on takes one of the first slots rather than one after the
+        // run's short steps. A step's chain is never shorter than those of the steps that need it,
+        // so each dependency's task still exists before its dependents'.
+        let priorities = Self.chainPriorities(runbooks)
+        let ordered = runbooks.indices.flatMap { index in Self.dependencyOrder(runbooks[index].steps).map { (index, $0) } }
+        let byPriority = ordered.enumerated().sorted { lhs, rhs in
+            let (left, right) = (priorities[lhs.element.1.fingerprint] ?? .zero, priorities[rhs.element.1.fingerprint] ?? .zero)
+            return left != right ? left > right : lhs.offset < rhs.offset
         }
+        var byID = Array(repeating: [String: Task<StepResult, Never>](), count: runbooks.count)
+        for (_, (index, step)) in byPriority {
+            let runbook = runbooks[index]
+            let dependencies = step.needs.compactMap { id in byID[index][id].map { (id, $0) } }
+            let priority = priorities[step.fingerprint] ?? .zero
+            byID[index][step.id] = Task {
+                await self.runStep(step, of: runbook, after: dependencies, priority: priority, deadline: deadline,
+                                   semaphore: semaphore, requestLog: requestLog, progress: progress)
+            }
+        }
+        let tasks = runbooks.indices.map { index in runbooks[index].steps.map { byID[index][$0.id]! } }
         let everyTask = tasks.flatMap { $0 }
 
         // The run waits for its steps or the deadline, whichever is first; steps still running then are
@@ -120,7 +129,7 @@ public final class Runner: Sendable {
 
     private func runStep(
         _ step: Step, of runbook: Runbook, after dependencies: [(String, Task<StepResult, Never>)],
-        deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore, requestLog: TargetRequestLog,
+        priority: Duration, deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore, requestLog: TargetRequestLog,
         progress: @escaping @Sendable (StepEvent) -> Void
     ) async -> StepResult {
         for (id, dependency) in dependencies {
@@ -134,7 +143,7 @@ public final class Runner: Sendable {
             }
         }
         let outcome = await cache.outcome(for: step.fingerprint) { [self] () async -> TimedOutcome in
-            guard await semaphore.acquire(priority: step.check.plannedDuration) else {
+            guard await semaphore.acquire(priority: priority) else {
                 return TimedOutcome(outcome: self.interrupted(deadline), startedAt: Date(), duration: .zero)
             }
             defer { semaphore.release() }
@@ -190,6 +199,24 @@ public final class Runner: Sendable {
     }
 
     /// Steps ordered so that each comes after the steps it needs (the loader has rejected cycles).
+    /// For each step (by fingerprint), the planned duration of the longest chain it heads: its own
+    /// `plannedDuration` and that of the longest line of steps waiting on it, the most over every
+    /// runbook that holds it (a shared step runs once, for all of them).
+    static func chainPriorities(_ runbooks: [Runbook]) -> [String: Duration] {
+        var priorities: [String: Duration] = [:]
+        for runbook in runbooks {
+            var chain: [String: Duration] = [:]
+            // Reversed, every step comes after the steps that need it.
+            for step in dependencyOrder(runbook.steps).reversed() {
+                let waiting = runbook.steps.filter { $0.needs.contains(step.id) }.compactMap { chain[$0.id] }.max() ?? .zero
+                let own = step.check.plannedDuration + waiting
+                chain[step.id] = own
+                priorities[step.fingerprint] = max(priorities[step.fingerprint] ?? .zero, own)
+            }
+        }
+        return priorities
+    }
+
     static func dependencyOrder(_ steps: [Step]) -> [Step] {
         var ordered: [Step] = []
         var placed: Set<String> = []
