@@ -198,7 +198,6 @@ public final class Runner: Sendable {
                    startedAt: startedAt)
     }
 
-    /// Steps ordered so that each comes after the steps it needs (the loader has rejected cycles).
     /// For each step (by fingerprint), the planned duration of the longest chain it heads: its own
     /// `plannedDuration` and that of the longest line of steps waiting on it, the most over every
     /// runbook that holds it (a shared step runs once, for all of them).
@@ -217,6 +216,7 @@ public final class Runner: Sendable {
         return priorities
     }
 
+    /// Steps ordered so that each comes after the steps it needs (the loader has rejected cycles).
     static func dependencyOrder(_ steps: [Step]) -> [Step] {
         var ordered: [Step] = []
         var placed: Set<String> = []
