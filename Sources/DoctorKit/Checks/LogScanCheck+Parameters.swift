@@ -22,12 +22,7 @@ extension LogScanCheck {
             try reader.finish(kind: "\(name)` pattern `\(label)")
             let idValue = reader.value("id")
             let id = try reader.string("id")
-            // Scalars, not a Regex literal: building the regex for each of the runbooks' ~50
-            // patterns was a tenth of loading them.
-            let wellFormed = id.unicodeScalars.enumerated().allSatisfy { index, c in
-                ("a"..."z").contains(c) || ("0"..."9").contains(c) || (index > 0 && c == "-")
-            }
-            guard wellFormed else {
+            guard RunbookLoader.isIdentifier(id) else {
                 throw RunbookError(idValue?.location ?? item.location, "pattern id must be lower-case letters, digits and dashes, found \"\(id)\"")
             }
             if patterns.contains(where: { $0.id == id }) {

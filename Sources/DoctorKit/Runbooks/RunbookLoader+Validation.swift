@@ -189,6 +189,16 @@ extension RunbookLoader {
     }
 }
 
+extension RunbookLoader {
+    /// Whether `text` is an id as runbooks write them: lower-case letters, digits and dashes,
+    /// starting with a letter or digit (runbook, step and log-pattern ids alike).
+    static func isIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.enumerated().allSatisfy { index, c in
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (index > 0 && c == "-")
+        }
+    }
+}
+
 /// A mapping being validated: unknown keys are rejected up front, then fields are read by name.
 private struct Fields {
     let members: [(key: String, keyLocation: SourceLocation, value: RunbookValue)]
@@ -237,10 +247,7 @@ private struct Fields {
     func identifier(_ key: String, what: String) throws(RunbookError) -> (String, SourceLocation) {
         let text = try self.text(key)!
         let location = value(key)!.location
-        let valid = text.unicodeScalars.enumerated().allSatisfy { index, c in
-            ("a"..."z").contains(c) || ("0"..."9").contains(c) || (index > 0 && c == "-")
-        }
-        guard valid else {
+        guard RunbookLoader.isIdentifier(text) else {
             throw RunbookError(location, "\(what) `\(text)` must use only a-z, 0-9 and -, and not start with -")
         }
         return (text, location)
