@@ -33,16 +33,18 @@ struct CheckRun {
             console.error("no runbooks found: pass --runbooks DIR or set DOCTOR_RUNBOOKS")
             return (ExitStatus.unknown.rawValue, nil)
         }
-        let loader = RunbookLoader(registry: .standard)
-        let (runbooks, errors) = loader.loadDirectory(directory)
+        let (runbooks, errors) = DiagnosisSession.loadRunbooks(from: directory)
         if !errors.isEmpty {
             for error in errors { console.error(error.description) }
             console.error("\(errors.count) invalid runbook file\(errors.count == 1 ? "" : "s") in \(directory): fix them or run `doctor lint \(directory)`")
             return (ExitStatus.unknown.rawValue, nil)
         }
-        let selected: [Runbook]
+        let session = DiagnosisSession(mode: mode, configuration: configuration, runbooks: runbooks,
+                                       options: options.runOptions, unavailable: resources.unavailable,
+                                       recording: .eager, keep: keepSessions)
         let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection
-        switch RunbookSelection.select(chosen, from: runbooks) {
+        let selected: [Runbook]
+        switch session.select(chosen) {
         case let .success(list): selected = list
         case let .failure(failure):
             console.error("\(failure); known: \(runbooks.map(\.id).joined(separator: ", "))")
@@ -55,49 +57,34 @@ struct CheckRun {
         if configuration.value("API_URL") == nil {
             console.error("API_URL is not set: set it to the API's base URL (e.g. https://NAME.onrender.com) in the environment or .env; `doctor demo` tries the built-in sandbox")
         }
-
         // A session that cannot be recorded (read-only home, full disk) must not stop the diagnosis.
-        let recorder: SessionRecorder?
-        do {
-            recorder = try SessionRecorder(mode: mode, configuration: configuration, keep: keepSessions)
-        } catch {
-            recorder = nil
-            console.error("session not recorded: \(error.localizedDescription)")
-        }
-        recorder?.runbooksStarting(selected)
-
-        let http = HTTPClient()
-        defer { http.close() }
-        let runner = Runner(configuration: configuration, http: http, options: options.runOptions, resources: resources)
-        var report = await runner.run(selected, session: recorder?.id ?? makeSessionID()) { event in
-            recorder?.record(event)
-        }
-        if let recorder {
+        session.diagnostics.forEach { console.error($0) }
+        var report = await session.run(selected)
+        let recordedBefore = session.diagnostics.count
+        report.notePath = session.finish(exitCode: report.exitCode)
+        if let path = report.notePath, let copy = options.note {
             do {
-                let path = try recorder.finish(status: report.status, exitCode: report.exitCode)
-                report.notePath = path
-                if let copy = options.note {
-                    try SessionStore.writeFile(String(contentsOfFile: path, encoding: .utf8), to: copy)
-                }
+                try SessionStore.writeFile(String(contentsOfFile: path, encoding: .utf8), to: copy)
             } catch {
-                console.error("incident note not written: \(error.localizedDescription)")
+                console.error("incident note not copied to \(copy): \(error.localizedDescription)")
             }
         }
-        let safe = console.redactor!.redact(report)
+        session.diagnostics.dropFirst(recordedBefore).forEach { console.error($0) }
+        let recorded = session.isRecording ? session.id : nil
+        guard printReport else { return (report.exitCode, recorded) }
         let rendered: String
         switch options.format {
-        case .json: rendered = JSONRenderer.render(safe) + "\n"
-        case .junit: rendered = JUnitRenderer.render(safe)
-        case .prometheus: rendered = PrometheusRenderer.render(safe)
+        case .json: rendered = JSONRenderer.render(report) + "\n"
+        case .junit: rendered = JUnitRenderer.render(report)
+        case .prometheus: rendered = PrometheusRenderer.render(report)
         case .text:
             let renderer = TextRenderer(style: TextStyle(color: options.output == nil && wantsColor(noColor: options.noColor), verbose: options.verbose))
-            rendered = preamble.map { $0 + "\n" }.joined() + renderer.render(safe)
-                + (safe.notePath.map { "Incident note: \($0)\n" } ?? "")
+            rendered = preamble.map { $0 + "\n" }.joined() + renderer.render(report)
+                + (report.notePath.map { "Incident note: \($0)\n" } ?? "")
         }
-        guard printReport else { return (report.exitCode, recorder?.id) }
         if let output = options.output {
             do {
-                try SessionStore.writeFile(console.redactor!.redact(rendered), to: output, mode: 0o644)
+                try SessionStore.writeFile(session.redactor.redact(rendered), to: output, mode: 0o644)
             } catch {
                 console.error("cannot write the report: \(error.localizedDescription)")
                 return (ExitStatus.unknown.rawValue, nil)
@@ -105,6 +92,6 @@ struct CheckRun {
         } else {
             console.out(rendered, terminator: "")
         }
-        return (report.exitCode, recorder?.id)
+        return (report.exitCode, recorded)
     }
 }

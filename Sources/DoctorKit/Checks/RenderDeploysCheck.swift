@@ -53,7 +53,7 @@ public struct RenderDeploysCheck: CheckKind {
             if !failed.isEmpty { evidence["failed_in_window"] = .array(failed.map(Self.json)) }
             evidence["fails_repeatedly"] = .bool(failed.count >= repeated)
             if let finished = latest.finishedAt ?? latest.createdAt, now.timeIntervalSince(finished) <= recent.seconds {
-                evidence["recent_deploy"] = .string("\(latest.described) at \(RenderTime.short(finished))")
+                evidence[Runner.recentDeployEvidence] = .string("\(latest.described) at \(RenderTime.short(finished))")
             }
 
             let when = (latest.finishedAt ?? latest.createdAt).map { " at \(RenderTime.short($0))" } ?? ""

@@ -49,13 +49,31 @@ public struct RunReport: Sendable, Encodable {
     public var notePath: String?
 
     enum CodingKeys: String, CodingKey {
-        case status, session, target, notices, runbooks
+        case status, session, target, notices, runbooks, findings
         case notePath = "note"
         case exitCode = "exit_code"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case durationMs = "duration_ms"
         case stripeMode = "stripe_mode"
+    }
+
+    /// Encodes the report and its diagnosis's `findings` (each problem once, ranked, with what
+    /// explains it); the per-runbook `steps` stay as scripts know them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(session, forKey: .session)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(durationMs, forKey: .durationMs)
+        try container.encodeIfPresent(target, forKey: .target)
+        try container.encodeIfPresent(stripeMode, forKey: .stripeMode)
+        try container.encode(notices, forKey: .notices)
+        try container.encode(runbooks, forKey: .runbooks)
+        try container.encode(Diagnosis(self).findings, forKey: .findings)
+        try container.encodeIfPresent(notePath, forKey: .notePath)
     }
 
     /// Every step result of the run, with its runbook id.

@@ -60,7 +60,7 @@ extension Runner {
                 ])
                 result.hint = ColdStart.hint
                 revised[index].steps[position] = result
-                progress(.finished(runbook: revised[index].id, result: result))
+                progress(.revised(runbook: revised[index].id, result: result, reason: .coldStart))
             }
         }
         return revised

@@ -25,7 +25,7 @@ extension Runner {
                 changed.evidence = after.evidence
                 changed.hint = after.hint ?? (after.status == .pass || after.status == .skip ? nil : step.hint)
                 revised[index].steps[position] = changed
-                progress(.finished(runbook: runbook.id, result: changed))
+                progress(.revised(runbook: runbook.id, result: changed, reason: .corroboration))
             }
             revised[index].status = Status.worst(revised[index].steps.map(\.status))
         }

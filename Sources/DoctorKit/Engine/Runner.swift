@@ -20,12 +20,38 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// A step starting or finishing, for callers that show progress as it happens.
+/// A step starting, finishing or having its result revised, for callers that show progress as it
+/// happens.
+///
+/// A result is final when announced unless a later `.revised` event for the same `runbook/step`
+/// replaces it: every sink applies a revision, so a screen, a journal and a report that saw the
+/// first verdict all end with the same one (docs/architecture.md, "Results are final when announced").
 public enum StepEvent: Sendable {
     /// A step began running (after its dependencies passed and a slot was free).
     case started(runbook: String, step: String)
     /// A step has its result.
     case finished(runbook: String, result: StepResult)
+    /// A finished step's result, judged again once the whole run was known; it replaces the earlier one.
+    case revised(runbook: String, result: StepResult, reason: StepRevision)
+}
+
+/// Why the runner revised a result after the run: the passes that need every step's result.
+public enum StepRevision: String, Sendable, CaseIterable {
+    /// A shape warning withdrawn or confirmed by a live step that proved the value works.
+    case corroboration
+    /// The run's first request was slow and those after it fast: named as a cold start.
+    case coldStart = "cold-start"
+    /// A failure that started after the recent deploy another step found.
+    case afterDeploy = "after-deploy"
+
+    /// How a person reads the revision (`revised: …`).
+    public var phrase: String {
+        switch self {
+        case .corroboration: "judged again with what the live steps proved"
+        case .coldStart: "the run's requests show a cold start"
+        case .afterDeploy: "it started after a recent deploy"
+        }
+    }
 }
 
 /// Runs runbooks: steps concurrently as their `needs` allow, under a bound, each within its timeout

@@ -41,34 +41,24 @@ public struct TextRenderer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The closing summary line with counts, time and exit code.
-    public func summary(_ report: RunReport) -> String {
-        let counts = report.counts
-        let order: [(Status, String)] = [(.fail, "failed"), (.unknown, "unknown"), (.warn, "warning"), (.pass, "passed"), (.skip, "skipped")]
-        let parts = order.compactMap { status, word -> String? in
-            guard let n = counts[status], n > 0 else { return nil }
-            return style.paint("\(n) \(word)", status)
-        }
-        let verdict: String
-        switch report.status {
-        case .pass: verdict = "No issues found"
-        case .warn: verdict = "Warnings found"
-        case .fail: verdict = "Problems found"
-        case .unknown: verdict = "Could not check everything"
-        case .skip: verdict = "Nothing was checked"
-        }
-        let seconds = String(format: "%.1fs", Double(report.durationMs) / 1000)
-        return "\n\(style.bold(verdict)): \(parts.joined(separator: ", ")) in \(seconds) (exit \(report.exitCode))"
+    /// The whole report at once: the verdict, the findings (each once), what passed (one line per
+    /// runbook; every step with `--verbose`), and the closing line.
+    public func render(_ report: RunReport) -> String {
+        let diagnosis = Diagnosis(report)
+        var out = header(report)
+        out += "\n" + verdict(diagnosis) + "\n"
+        out += findings(diagnosis)
+        out += passed(report, diagnosis)
+        return out + summary(report, diagnosis) + "\n"
     }
 
-    /// The whole report at once (for `--check` when not streaming).
-    public func render(_ report: RunReport) -> String {
-        var out = header(report)
-        for runbook in report.runbooks {
-            out += runbookTitle(runbook) + "\n"
-            for step in runbook.steps { out += self.step(step) + "\n" }
-        }
-        return out + summary(report) + "\n"
+    /// What a run ended with, for a face that streamed the steps already: the verdict and the
+    /// closing line.
+    public func conclusion(_ report: RunReport) -> String {
+        let diagnosis = Diagnosis(report)
+        var out = "\n" + verdict(diagnosis) + "\n"
+        if diagnosis.findings.count > 1 { out += findingIndex(diagnosis) }
+        return out + summary(report, diagnosis) + "\n"
     }
 
     static func flat(_ value: JSONValue) -> String {

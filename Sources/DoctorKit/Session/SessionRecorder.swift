@@ -38,7 +38,9 @@ public final class SessionRecorder: Sendable {
     public func record(_ event: StepEvent) {
         switch event {
         case let .started(runbook, step): journal.append(.stepStart(runbook: runbook, step: step, time: Date()))
-        case let .finished(runbook, result): journal.append(.stepResult(runbook: runbook, result: result))
+        // A revision is journaled as the step's new result: the record keeps the latest of each step.
+        case let .finished(runbook, result), let .revised(runbook, result, _):
+            journal.append(.stepResult(runbook: runbook, result: result))
         }
     }
 

@@ -22,75 +22,33 @@ extension InteractiveSession {
         if configuration.value("API_URL") == nil {
             console.error("API_URL is not set: steps that need it will be unknown (`set API_URL=…`)")
         }
-        let recorder = self.recorder
-        recorder?.runbooksStarting(selected)
-        let printer = StreamPrinter(console: console, renderer: renderer, redactor: redactor,
-                                    recorder: recorder, prefixed: selected.count > 1, failOn: setup.options.failOn)
+        _ = recorder
+        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: selected.count > 1)
         if selected.count == 1 {
             console.out(renderer.runbookTitle(RunbookReport(id: selected[0].id, title: selected[0].title, status: .skip,
                                                             escalation: nil, steps: [])).trimmingCharacters(in: .newlines))
         }
         if setup.interactive { console.out(renderer.style.dim("(Ctrl-C cancels)")) }
-        // A runner per command: shared steps run once within it, and nothing stale is reused later.
-        let runner = Runner(configuration: configuration, http: http, options: setup.options,
-                            resources: SharedResources(unavailable: setup.unavailable))
-        let session = id
-        let (raw, cancelled) = waitInterruptibly {
-            await runner.run(selected, session: session, progress: { printer.handle($0) })
-        }
-        let report = printer.finish(raw)
-        for runbook in report.runbooks {
-            for step in runbook.steps { record(step, runbook: runbook.id) }
-        }
+        let diagnosis = self.diagnosis
+        let (report, cancelled) = waitInterruptibly { await diagnosis.run(selected, sinks: [printer]) }
         lastRunbook = selected.last?.id
         events.append(.ran(runbooks: selected.map(\.id), at: report.startedAt, durationMs: report.durationMs,
                            status: report.status, cancelled: cancelled))
-        console.out(renderer.summary(report).trimmingCharacters(in: .newlines)
+        console.out(renderer.conclusion(report).trimmingCharacters(in: .newlines)
             .replacingOccurrences(of: " (exit \(report.exitCode))", with: cancelled ? " (cancelled)" : ""))
     }
 
     /// `step <id>`: runs one step again, now, ignoring its needs and any earlier result.
     func rerun(_ argument: String) {
         guard let (runbook, step) = resolveStep(argument, command: "step") else { return }
-        var single = step
-        single.needs = []
-        let alone = Runbook(id: runbook.id, title: runbook.title, symptom: runbook.symptom,
-                            escalation: runbook.escalation, guide: runbook.guide, steps: [single], file: runbook.file)
-        let recorder = self.recorder
-        let printer = StreamPrinter(console: console, renderer: renderer, redactor: redactor,
-                                    recorder: recorder, prefixed: false, failOn: setup.options.failOn)
+        _ = recorder
+        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: false)
         if setup.interactive { console.out(renderer.style.dim("running \(runbook.id)/\(step.id) (Ctrl-C cancels)")) }
-        // A fresh runner: its cache is empty, so the step really runs again.
-        let runner = Runner(configuration: configuration, http: http, options: setup.options,
-                            resources: SharedResources(unavailable: setup.unavailable))
-        let session = id
-        let (raw, _) = waitInterruptibly {
-            await runner.run([alone], session: session, progress: { printer.handle($0) })
-        }
-        let report = printer.finish(raw)
-        guard let result = report.runbooks.first?.steps.first else { return }
-        // The same diagnostic in other runbooks (same fingerprint) has the new result too.
-        for other in runbooks {
-            for same in other.steps where same.fingerprint == step.fingerprint {
-                let key = "\(other.id)/\(same.id)"
-                if other.id == runbook.id && same.id == step.id || results[key] != nil {
-                    var copy = result
-                    copy.id = same.id
-                    copy.title = same.title
-                    record(copy, runbook: other.id)
-                    if other.id != runbook.id { recorder?.record(.finished(runbook: other.id, result: redactor.redact(copy))) }
-                }
-            }
-        }
+        let diagnosis = self.diagnosis
+        let (result, _) = waitInterruptibly { await diagnosis.rerun(step, of: runbook, sinks: [printer]) }
+        guard let result else { return }
         lastRunbook = runbook.id
         events.append(.reran(runbook: runbook.id, step: step.id, at: result.startedAt, status: result.status))
-    }
-
-    /// Keeps `result` as the latest of its step (redacted now, with the secrets known now).
-    func record(_ result: StepResult, runbook: String) {
-        let key = "\(runbook)/\(result.id)"
-        if results[key] == nil { resultOrder.append(key) }
-        results[key] = redactor.redact(result)
     }
 
     /// Runs `operation` on the pool while this thread waits; Ctrl-C cancels it (the runner turns
@@ -154,71 +112,44 @@ extension InteractiveSession {
     }
 }
 
-/// Prints step results as they arrive from the runner's threads, each once, and journals them.
-final class StreamPrinter: @unchecked Sendable {
+/// Prints a run's events as they arrive: each result once, and a revision as a line saying why
+/// followed by the revised result, so the screen ends where the report, journal and note end.
+final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
     private let lock = NSLock()
-    private var printed: [String: StepResult] = [:]
-    private var finished = false
     private let console: Console
     private let renderer: TextRenderer
-    private let redactor: Redactor
-    private let recorder: SessionRecorder?
     private let prefixed: Bool
-    private let failOn: FailOn
+    /// What each shared diagnostic was first shown as, so a step shared by several runbooks is
+    /// printed once (with the other runbooks named) rather than once per runbook.
+    private var shown: [String: String] = [:]
 
-    init(console: Console, renderer: TextRenderer, redactor: Redactor, recorder: SessionRecorder?, prefixed: Bool,
-         failOn: FailOn) {
-        self.failOn = failOn
+    init(console: Console, renderer: TextRenderer, prefixed: Bool) {
         self.console = console
         self.renderer = renderer
-        self.redactor = redactor
-        self.recorder = recorder
         self.prefixed = prefixed
     }
 
-    /// Journals a step event and prints a finished step (a start is not shown: results matter).
-    func handle(_ event: StepEvent) {
-        switch event {
-        case .started:
-            lock.withLock { if !finished { recorder?.record(event) } }
-        case let .finished(runbook, result):
-            lock.withLock {
-                guard !finished, printed["\(runbook)/\(result.id)"] == nil else { return }
-                printed["\(runbook)/\(result.id)"] = result
+    func receive(_ event: StepEvent) {
+        lock.withLock {
+            switch event {
+            case .started: break
+            case let .finished(runbook, result):
+                let identity = Finding.identity(of: result)
+                if let first = shown[identity], first != runbook { return }
+                shown[identity] = runbook
+                print(result, runbook: runbook)
+            case let .revised(runbook, result, reason):
+                let identity = Finding.identity(of: result)
+                if let first = shown[identity], first != runbook { return }
+                shown[identity] = runbook
+                console.out(renderer.style.dim("↻ \(runbook)/\(result.id) revised: \(reason.phrase)"))
                 print(result, runbook: runbook)
             }
         }
     }
 
-    /// Stops printing and returns the report as the operator saw it.
-    ///
-    /// A step whose result was shown keeps that result: when the run is cancelled, the runner
-    /// reports every step it was still collecting as cancelled, including some that had finished.
-    /// Steps never shown (cut off by the cancellation) are printed now.
-    func finish(_ report: RunReport) -> RunReport {
-        lock.withLock {
-            finished = true
-            var merged = report
-            for (index, runbook) in report.runbooks.enumerated() {
-                merged.runbooks[index].steps = runbook.steps.map { step in
-                    if let shown = printed["\(runbook.id)/\(step.id)"] { return shown }
-                    print(step, runbook: runbook.id)
-                    return step
-                }
-                merged.runbooks[index].status = Status.worst(merged.runbooks[index].steps.map(\.status))
-            }
-            merged.status = Status.worst(merged.runbooks.map(\.status))
-            merged.exitCode = ExitStatus(worst: merged.status, failOn: failOn).rawValue
-            return merged
-        }
-    }
-
     private func print(_ result: StepResult, runbook: String) {
-        let safe = redactor.redact(result)
-        recorder?.record(.finished(runbook: runbook, result: safe))
-        // On disk before it is on screen: a killed session still has what the operator saw.
-        recorder?.sync()
-        let text = renderer.step(safe)
+        let text = renderer.step(result)
         console.out(prefixed ? renderer.style.dim("\(runbook): ") + text : text)
     }
 }

@@ -76,10 +76,9 @@ extension InteractiveSession {
             refuse("set \(name)= has no value; `unset \(name)` removes it")
             return
         }
-        retire(name)
-        configuration.set(name, value, origin: .session)
+        diagnosis.set(name, value)
         if Configuration.baseOverrideNames.contains(name) {
-            configuration.addNotice("\(name) overridden to \(value) (from this session)")
+            diagnosis.addNotice("\(name) overridden to \(value) (from this session)")
         }
         rebuildConsole()
         events.append(.variable(name: name, set: true, at: Date()))
@@ -104,8 +103,7 @@ extension InteractiveSession {
             console.out("\(argument) is not set")
             return
         }
-        retire(argument)
-        configuration.set(argument, nil, origin: .session)
+        diagnosis.unset(argument)
         rebuildConsole()
         events.append(.variable(name: argument, set: false, at: Date()))
         recorder?.note("doctor: \(argument) unset for this session")
@@ -115,10 +113,5 @@ extension InteractiveSession {
     /// The console redacts with the secrets known now (a secret just set is masked from here on).
     private func rebuildConsole() {
         console = Console(redactor: redactor)
-    }
-
-    /// Remembers a secret value being replaced or unset: results and notes may still hold it.
-    private func retire(_ name: String) {
-        if Configuration.isSecret(name), let old = configuration.value(name) { pastSecrets.append(old) }
     }
 }

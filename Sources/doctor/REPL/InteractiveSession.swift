@@ -35,43 +35,42 @@ final class InteractiveSession {
     /// What the loop should do after a command.
     enum Flow { case proceed, quit }
 
-    let id = makeSessionID()
-    let startedAt = Date()
-    var configuration: Configuration
+    /// The library's session: configuration, redactor, record, runs and their latest results.
+    let diagnosis: DiagnosisSession
     let runbooks: [Runbook]
     let setup: Setup
-    let http = HTTPClient()
     var console: Console
     var renderer: TextRenderer
-    /// The latest result of each `runbook/step`, and the order they first appeared in.
-    var results: [String: StepResult] = [:]
-    var resultOrder: [String] = []
     var events: [Event] = []
     /// The runbook a bare step id refers to first: the one run last.
     var lastRunbook: String?
     /// A command was refused (unknown command, bad argument): a script with a typo must not pass.
     var rejected = false
     var reader: LineReader?
-    /// Secret values replaced or unset during the session: still masked everywhere.
-    var pastSecrets: [String] = []
-    /// The session's journal and note, created by the first thing worth recording.
-    private var recorderState: RecorderState = .notStarted
-    private enum RecorderState {
-        case notStarted
-        case recording(SessionRecorder)
-        case unavailable
-    }
     private var previousLine: String?
+    private var reportedDiagnostics = 0
+
+    /// The session id.
+    var id: String { diagnosis.id }
+    /// When the session started.
+    var startedAt: Date { diagnosis.startedAt }
+    /// The configuration the steps read now.
+    var configuration: Configuration { diagnosis.configuration }
+    /// The latest result of each `runbook/step`.
+    var results: [String: StepResult] { diagnosis.latest }
+    /// The keys of `results` in the order they first appeared.
+    var resultOrder: [String] { diagnosis.order }
 
     init(_ setup: Setup) {
         self.setup = setup
-        configuration = setup.configuration
         runbooks = setup.runbooks
-        console = Console(redactor: Redactor(setup.configuration))
+        let mode = setup.practice != nil ? "practice" : setup.interactive ? "interactive" : "scripted"
+        diagnosis = DiagnosisSession(
+            mode: mode, configuration: setup.configuration, runbooks: setup.runbooks, options: setup.options,
+            unavailable: setup.unavailable, recording: .lazy, store: SessionStore(environment: setup.environment))
+        console = Console(redactor: diagnosis.redactor)
         renderer = TextRenderer(style: TextStyle(color: setup.color, verbose: setup.verbose))
     }
-
-    deinit { http.close() }
 
     /// Runs the session to its end and returns the exit code.
     func run() -> Int32 {
@@ -163,8 +162,7 @@ final class InteractiveSession {
     /// The exit code the session ends with: the worst latest result (a script's refused command
     /// makes it 64 unless a step failed; a session that ran nothing is 0).
     var exitCode: Int32 {
-        let worst = Status.worst(results.values.map(\.status))
-        let code = results.isEmpty ? ExitStatus.ok.rawValue : ExitStatus(worst: worst, failOn: setup.options.failOn).rawValue
+        let code = diagnosis.exitCode
         if rejected && !setup.interactive && code != ExitStatus.failure.rawValue { return ExitStatus.usage.rawValue }
         return code
     }
@@ -190,47 +188,36 @@ final class InteractiveSession {
     }
 
     /// Masks every secret of the configuration, and those the session has replaced or unset.
-    var redactor: Redactor {
-        var known = configuration
-        for (index, value) in pastSecrets.enumerated() { known.set("DOCTOR_PAST_\(index)_SECRET", value, origin: .session) }
-        return Redactor(known)
-    }
+    var redactor: Redactor { diagnosis.redactor }
 
     /// `live` or `test`, from the Stripe key's prefix.
-    var stripeMode: String? { Runner.stripeMode(configuration) }
+    var stripeMode: String? { diagnosis.stripeMode }
 
     /// The session's recorder, started on first use (a session that only looked around leaves no
     /// record behind, and does not become the latest session `doctor escalate` reads).
     var recorder: SessionRecorder? {
-        switch recorderState {
-        case let .recording(recorder): return recorder
-        case .unavailable: return nil
-        case .notStarted:
-            let mode = setup.practice != nil ? "practice" : setup.interactive ? "interactive" : "scripted"
-            do {
-                let recorder = try SessionRecorder(id: id, mode: mode, configuration: configuration,
-                                                   store: SessionStore(environment: setup.environment))
-                recorderState = .recording(recorder)
-                return recorder
-            } catch {
-                recorderState = .unavailable
-                console.error("the session is not recorded: \(error.localizedDescription)")
-                return nil
-            }
+        let recorder = diagnosis.recorder
+        reportDiagnostics()
+        return recorder
+    }
+
+    /// Says, once each, what went wrong while recording.
+    func reportDiagnostics() {
+        while reportedDiagnostics < diagnosis.diagnostics.count {
+            console.error(diagnosis.diagnostics[reportedDiagnostics])
+            reportedDiagnostics += 1
         }
     }
 
     /// Ends the record (when anything happened) and says where the note is.
     private func finish() {
-        guard case let .recording(recorder) = recorderState else {
+        guard diagnosis.isRecording else {
             console.out("nothing ran, no session note written (exit \(exitCode))")
             return
         }
-        do {
-            let path = try recorder.finish(status: Status.worst(results.values.map(\.status)), exitCode: exitCode)
+        if let path = diagnosis.finish(exitCode: exitCode) {
             console.out("session note written to \(path) (exit \(exitCode))")
-        } catch {
-            console.error(error.localizedDescription)
         }
+        reportDiagnostics()
     }
 }

@@ -1,0 +1,146 @@
+import Foundation
+
+/// A run's results read as a diagnosis: each distinct problem once, the likely cause first, each
+/// symptom tied to the finding that explains it, and what passed grouped by runbook.
+///
+/// Every renderer (text, JSON, the incident note, the escalation summaries) reads a run through
+/// this, so they never disagree on how many problems there are or which comes first.
+public struct Diagnosis: Sendable {
+    /// What passed, skipped or was not checked in one runbook.
+    public struct RunbookTally: Sendable {
+        /// The runbook id.
+        public var id: String
+        /// Its title.
+        public var title: String
+        /// How many of its steps ended with each status.
+        public var counts: [Status: Int]
+    }
+
+    /// Every finding, ranked: causes and unexplained problems first (worst, then deepest layer),
+    /// then the symptoms they explain.
+    public var findings: [Finding]
+    /// One tally per runbook, in the run's order.
+    public var runbooks: [RunbookTally]
+    /// The distinct results that passed (a shared step counted once), in run order.
+    public var passed: [(steps: [Finding.StepRef], result: StepResult)]
+
+    /// The findings nothing else explains and that were seen (failed or warned): the problems to act on.
+    public var problems: [Finding] { findings.filter { $0.explainedBy == nil && $0.status != .unknown } }
+    /// The findings nothing else explains that could not be checked.
+    public var unchecked: [Finding] { findings.filter { $0.explainedBy == nil && $0.status == .unknown } }
+    /// The findings another finding explains.
+    public var symptoms: [Finding] { findings.filter { $0.explainedBy != nil } }
+    /// The first problem (else the first thing not checked): the likely cause.
+    public var cause: Finding? { findings.first }
+
+    /// The findings `finding` explains.
+    public func explained(by finding: Finding) -> [Finding] { findings.filter { $0.explainedBy == finding.id } }
+
+    /// Reads `report` as a diagnosis.
+    public init(_ report: RunReport) {
+        var findings: [Finding] = []
+        var byIdentity: [String: Int] = [:]
+        var passed: [(steps: [Finding.StepRef], result: StepResult)] = []
+        var passedByIdentity: [String: Int] = [:]
+        for (runbook, result) in report.allSteps {
+            let reference = Finding.StepRef(runbook: runbook, step: result.id)
+            let identity = Finding.identity(of: result)
+            switch result.status {
+            case .skip:
+                continue
+            case .pass:
+                if let index = passedByIdentity[identity] {
+                    passed[index].steps.append(reference)
+                } else {
+                    passedByIdentity[identity] = passed.count
+                    passed.append(([reference], result))
+                }
+            case .warn, .fail, .unknown:
+                if let index = byIdentity[identity] {
+                    findings[index].steps.append(reference)
+                } else {
+                    byIdentity[identity] = findings.count
+                    findings.append(Finding(
+                        id: result.id, status: result.status, title: result.title, summary: result.summary,
+                        steps: [reference], hint: result.hint, kind: result.kind, evidence: result.evidence,
+                        layer: .of(result)))
+                }
+            }
+        }
+        // Two different problems reported by steps of the same id (in different runbooks) keep
+        // their ids apart.
+        let repeated = Dictionary(grouping: findings.indices, by: { findings[$0].id }).filter { $0.value.count > 1 }
+        for (_, indices) in repeated {
+            for index in indices { findings[index].id = findings[index].steps[0].path }
+        }
+        self.findings = Self.rank(Self.explain(findings))
+        self.passed = passed
+        runbooks = report.runbooks.map { runbook in
+            var counts: [Status: Int] = [:]
+            for step in runbook.steps { counts[step.status, default: 0] += 1 }
+            return RunbookTally(id: runbook.id, title: runbook.title, counts: counts)
+        }
+    }
+
+    /// Ties each symptom to the deepest failing cause that accounts for it.
+    static func explain(_ findings: [Finding]) -> [Finding] {
+        var explained = findings
+        let causes = findings.indices.filter { findings[$0].status == .fail && findings[$0].layer < .configuration }
+            .sorted { findings[$0].layer < findings[$1].layer }
+        for index in explained.indices {
+            guard let cause = causes.first(where: { Self.accounts(for: explained[index], by: findings[$0]) && $0 != index })
+            else { continue }
+            explained[index].explainedBy = findings[cause].id
+            explained[cause].explains.append(explained[index].id)
+        }
+        return explained
+    }
+
+    /// Whether `cause` (a failing deploy, service or database) accounts for `finding`.
+    static func accounts(for finding: Finding, by cause: Finding) -> Bool {
+        guard finding.layer > cause.layer else { return false }
+        switch cause.layer {
+        case .deploy:
+            // A service that cannot deploy explains a service that is down and what follows from it.
+            return finding.layer != .configuration || finding.status == .unknown
+                || finding.evidence["after_deploy"] != nil
+        case .service:
+            // A service that is down explains what needs it: probes, latency, deliveries, logs.
+            return finding.layer == .symptom || finding.status == .unknown || finding.kind == "webhook-secret"
+        case .database:
+            return Self.needsDatabase(finding)
+        case .configuration, .symptom:
+            return false
+        }
+    }
+
+    /// Findings that follow from a database that does not answer.
+    static func needsDatabase(_ finding: Finding) -> Bool {
+        let kinds: Set<String> = ["postgres-pool", "postgres-schema", "reconciliation", "reconciliation-job",
+                                  "duplicate-processing", "audit-retention", "refunds-disputes", "prisma-accelerate"]
+        if kinds.contains(finding.kind) { return true }
+        return finding.kind == "log-scan" && finding.steps.contains { $0.step.contains("database") }
+    }
+
+    /// A failure first, then a warning (seen), then what could not be checked.
+    static func urgency(_ status: Status) -> Int {
+        switch status {
+        case .fail: 0
+        case .warn: 1
+        case .unknown: 2
+        case .pass, .skip: 3
+        }
+    }
+
+    /// Causes and unexplained problems first (worst status, then deepest layer, then run order),
+    /// then the symptoms, each after the others in the same order.
+    static func rank(_ findings: [Finding]) -> [Finding] {
+        findings.enumerated().sorted { lhs, rhs in
+            let (left, right) = (lhs.element, rhs.element)
+            if (left.explainedBy == nil) != (right.explainedBy == nil) { return left.explainedBy == nil }
+            if Self.urgency(left.status) != Self.urgency(right.status) { return Self.urgency(left.status) < Self.urgency(right.status) }
+            if left.layer != right.layer { return left.layer < right.layer }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+extension DiagnosisSession {
+    /// Loads every runbook of `directory`; the errors carry `file:line:column`.
+    public static func loadRunbooks(from directory: String) -> (runbooks: [Runbook], errors: [RunbookError]) {
+        RunbookLoader(registry: .standard).loadDirectory(directory)
+    }
+
+    /// The runbooks `argument` names (`all`, or ids separated by commas), or why it names none.
+    public func select(_ argument: String) -> Result<[Runbook], RunbookSelection.Failure> {
+        RunbookSelection.select(argument, from: runbooks)
+    }
+
+    /// Runs `selected`, publishing each step's start, result and revision to the sinks as it
+    /// happens, and returns the report: redacted, every step's final result, equal step for step to
+    /// what the sinks were told.
+    ///
+    /// `sinks` receive this run's events only (besides the session's own sinks). Cancelling the
+    /// calling task cancels the steps still running; they end `unknown`.
+    public func run(_ selected: [Runbook], sinks: [any DiagnosisSink] = []) async -> RunReport {
+        runSinks = sinks
+        defer { runSinks = [] }
+        recorder?.runbooksStarting(selected)
+        let runner = makeRunner()
+        let gate = PublishGate(self)
+        let raw = await runner.run(selected, session: id) { event in gate.publish(event) }
+        return gate.close(raw, failOn: options.failOn)
+    }
+
+    /// Runs one step again, now, ignoring its needs and any earlier result; the same diagnostic in
+    /// other runbooks that already have a result (same fingerprint) takes the new one too.
+    public func rerun(_ step: Step, of runbook: Runbook, sinks: [any DiagnosisSink] = []) async -> StepResult? {
+        var single = step
+        single.needs = []
+        let alone = Runbook(id: runbook.id, title: runbook.title, symptom: runbook.symptom,
+                            escalation: runbook.escalation, guide: runbook.guide, steps: [single], file: runbook.file)
+        let report = await run([alone], sinks: sinks)
+        guard let result = report.runbooks.first?.steps.first else { return nil }
+        for other in runbooks where other.id != runbook.id {
+            for same in other.steps where same.fingerprint == step.fingerprint && latest["\(other.id)/\(same.id)"] != nil {
+                var copy = result
+                copy.id = same.id
+                copy.title = same.title
+                keep(copy, runbook: other.id)
+                recorder?.record(.finished(runbook: other.id, result: copy))
+            }
+        }
+        return result
+    }
+}
+
+/// Serialises the runner's concurrent events into the session, and remembers what each step was
+/// last announced as, so the report a run returns is what was announced.
+final class PublishGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private let session: DiagnosisSession
+    private var announced: [String: StepResult] = [:]
+    private var closed = false
+
+    init(_ session: DiagnosisSession) { self.session = session }
+
+    func publish(_ event: StepEvent) {
+        lock.withLock {
+            guard !closed else { return }
+            switch event {
+            case .started: break
+            case let .finished(runbook, result), let .revised(runbook, result, _):
+                announced["\(runbook)/\(result.id)"] = result
+            }
+            session.publish(event)
+        }
+    }
+
+    /// Ends publishing and returns the run's report as announced.
+    ///
+    /// A cancelled run's report marks every step it was still collecting as cancelled, some of
+    /// which had finished and been announced: those keep their announced result. A step that was
+    /// never announced (cut off) is announced now, so no sink misses it.
+    func close(_ raw: RunReport, failOn: FailOn) -> RunReport {
+        lock.withLock {
+            var report = session.redactor.redact(raw)
+            for index in report.runbooks.indices {
+                let runbook = report.runbooks[index].id
+                report.runbooks[index].steps = report.runbooks[index].steps.map { step in
+                    if let shown = announced["\(runbook)/\(step.id)"] { return session.redactor.redact(shown) }
+                    session.publish(.finished(runbook: runbook, result: step))
+                    return step
+                }
+                report.runbooks[index].status = Status.worst(report.runbooks[index].steps.map(\.status))
+            }
+            closed = true
+            report.status = Status.worst(report.runbooks.map(\.status))
+            report.exitCode = ExitStatus(worst: report.status, failOn: failOn).rawValue
+            session.announce(report)
+            return report
+        }
+    }
+}
