@@ -36,7 +36,10 @@ struct CorroborationTests {
         let runner = Runner(configuration: configuration, http: http)
         let events = Locked<[StepResult]>([])
         let report = await runner.run([Runbook(id: "r", title: "R", symptom: "s", steps: steps, file: "r.yml")]) { event in
-            if case let .finished(_, result) = event { events.withLock { $0.append(result) } }
+            switch event {
+            case let .finished(_, result), let .revised(_, result, _): events.withLock { $0.append(result) }
+            case .started: break
+            }
         }
         return (report, events.withLock { $0 })
     }

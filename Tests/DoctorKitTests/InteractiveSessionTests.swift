@@ -50,6 +50,25 @@ struct InteractiveSessionTests {
         #expect(terminal.transcript.contains("session note written to \(state)/doctor/sessions/"))
     }
 
+    @Test("on a terminal a revision made after the run (a cold start) is shown, kept by `status` and ends the session as the report does")
+    func revisionOnScreen() throws {
+        let state = try Self.stateFolder()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let terminal = try Self.start("cold-start", state: state)
+        try terminal.expect(Self.prompt)
+        terminal.send("run high-latency\r")
+        try terminal.expect("[!] The API answers its health check: HTTP 200 in 3.")
+        try terminal.expect("↻ high-latency/api-health revised: the run's requests show a cold start")
+        try terminal.expect("a cold start: the run's first request took 3.")
+        try terminal.expect("1 problem: HTTP 200 in 3.")
+        try terminal.expect(Self.prompt)
+        terminal.send("status\r")
+        let status = try terminal.expect("exit code if the session ended now: 1")
+        #expect(status.contains("a cold start"), "\(status)")
+        terminal.send("\u{4}")
+        #expect(terminal.waitForExit() == 1, "\(terminal.transcript)")
+    }
+
     @Test("Ctrl-C cancels a hanging step and returns to the prompt; at the prompt it clears the line; the terminal is restored")
     func interrupt() throws {
         let state = try Self.stateFolder()

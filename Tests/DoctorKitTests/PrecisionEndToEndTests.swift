@@ -65,15 +65,35 @@ struct PrecisionEndToEndTests {
         #expect(sample["status"] as? String == "pass")
     }
 
-    @Test("the sandbox's cold-start fault is named by the health step, and the warm samples pass")
+    @Test("the cold-start fault is named by the health step, the warm samples pass, and a scripted session shows, journals and exits as the report does")
     func coldStartFault() throws {
-        let result = try DoctorProcess.run(["demo", "high-latency", "--fault", "cold-start", "--format", "json"])
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-cold-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try DoctorProcess.run(["demo", "high-latency", "--fault", "cold-start", "--format", "json"],
+                                           environment: ["XDG_STATE_HOME": state])
         let json = try document(result)
         let health = try #require(steps(json).first { $0["id"] as? String == "api-health" })
         #expect(health["status"] as? String == "warn")
         #expect((health["summary"] as? String ?? "").contains("a cold start: the run's first request took 3."))
         let sample = try #require(steps(json).first { $0["id"] as? String == "latency-sample" })
         #expect(sample["status"] as? String == "pass")
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["id"] as? String } == ["api-health"])
+
+        // The same system through the REPL's face: the revision is on screen, in `status`, in the
+        // note, and the exit code is the report's.
+        let repl = try DoctorProcess.run(["demo", "--interactive", "--fault", "cold-start"],
+                                         environment: ["XDG_STATE_HOME": state], stdin: "run high-latency\nstatus\n")
+        #expect(repl.exitCode == result.exitCode, "\(repl.stdout)\n\(repl.stderr)")
+        #expect(repl.stdout.contains("↻ high-latency/api-health revised: the run's requests show a cold start"))
+        let status = try #require(repl.stdout.components(separatedBy: "exit code if the session ended now").first?
+            .components(separatedBy: "1 run,").last)
+        #expect(status.contains("[!] high-latency/api-health: HTTP 200 in 3."), "\(status)")
+        #expect(status.contains("a cold start: the run's first request took 3."))
+        #expect(status.contains("[✓] high-latency/latency-sample"))
+        let line = try #require(repl.stdout.split(separator: "\n").last { $0.hasPrefix("session note written to ") })
+        let note = try String(contentsOfFile: String(line.dropFirst("session note written to ".count).prefix { $0 != " " }), encoding: .utf8)
+        #expect(note.contains("a cold start: the run's first request took 3."))
     }
 
     @Test("a run whose requests are all fast names no cold start")
