@@ -2,18 +2,43 @@ import ArgumentParser
 import DoctorKit
 import Foundation
 
+/// Output formats of `doctor runbooks`: a listing has no JUnit or Prometheus form.
+enum RunbooksFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
 /// `doctor runbooks`: what runbooks there are.
 struct RunbooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbooks",
         abstract: "List the runbooks found, with their titles and step counts.",
-        discussion: "Example: doctor runbooks --runbooks ./my-runbooks")
+        discussion: "Examples: doctor runbooks --runbooks ./my-runbooks | doctor runbooks --format json")
 
     @Option(name: .long, help: ArgumentHelp("Folder of runbooks (default: $DOCTOR_RUNBOOKS, else those shipped with doctor).", valueName: "dir"))
     var runbooks: String?
 
     @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: RunbooksFormat = .text
+
+    /// Whatever follows `runbooks` that is none of its options: a request for help, else an error.
+    ///
+    /// Declared for its side effect on parsing. The root command has a `--format` and a `--runbooks`
+    /// of its own (RunOptionsGroup), and ArgumentParser lets a parent take its options from anywhere
+    /// on the line, subcommand's part included: `doctor runbooks --format json` set the root's format
+    /// and left this one at text, and `--runbooks DIR` was ignored the same way. A subcommand that
+    /// captures for passthrough makes the parent stop reading at the subcommand's name.
+    @Argument(parsing: .captureForPassthrough, help: .private)
+    var unexpected: [String] = []
+
+    func validate() throws {
+        // The built-in flags are captured too, so handled here as ArgumentParser would.
+        let flags = unexpected.prefix { $0 != "--" }
+        if flags.contains(where: { ["-h", "--help", "-help"].contains($0) }) { throw CleanExit.helpRequest(self) }
+        if flags.contains("--version") { throw CleanExit.message(VersionText.text) }
+        if let first = unexpected.first {
+            throw ValidationError("Unexpected argument '\(first)'")
+        }
+    }
 
     func run() throws {
         let console = Console(redactor: nil)
@@ -27,8 +52,8 @@ struct RunbooksCommand: ParsableCommand {
         for error in errors { console.error(error.description) }
         switch format {
         case .json:
-            console.out(JSONRenderer.render(encodable: found))
-        case .text, .junit, .prometheus:
+            console.out(RunbookListing(found).json)
+        case .text:
             console.out("Runbooks in \(directory):")
             let width = found.map(\.id.count).max() ?? 0
             for runbook in found {
