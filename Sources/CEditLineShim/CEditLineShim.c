@@ -31,7 +31,11 @@ static volatile sig_atomic_t has_reader = 0;
 void doctor_interrupt_set_reader(void) {
     reader_thread = pthread_self();
     has_reader = 1;
+#if defined(__APPLE__)
+    pthread_setname_np("doctor-session"); // Darwin's names only the calling thread, which this is
+#else
     pthread_setname_np(reader_thread, "doctor-session");
+#endif
     // A thread inherits its creator's mask, and the pool's threads block every signal.
     sigset_t set;
     sigemptyset(&set);

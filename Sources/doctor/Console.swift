@@ -1,6 +1,12 @@
 import DoctorKit
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Writes to standard output and error; every line passes through the redactor first.
 struct Console {
     var redactor: Redactor?
@@ -24,12 +30,17 @@ struct Console {
         // of ending the process with 141: the rest is dropped and the exit code keeps its meaning.
         var bytes = Array(safe.utf8)[...]
         while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return }
             bytes = bytes.dropFirst(written)
         }
     }
+}
+
+/// write(2), under a name of its own: in `Console` a bare `write` means `Console.write(_:to:)`.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
 }
 
 /// Colour only on a terminal, never with NO_COLOR or --no-color.

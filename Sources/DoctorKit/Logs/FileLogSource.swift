@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A log read from a file, or from standard input (`-`).
 ///
 /// A regular file is read with `pread(2)` in large chunks into one reused buffer, so a scan of any
@@ -23,7 +29,7 @@ public struct FileLogSource: LogSource {
     public func read(until deadline: ContinuousClock.Instant,
                      _ consume: (LogInput) throws(LogScanError) -> Void) async throws(LogScanError) {
         let (fd, owned) = try await open(until: deadline)
-        defer { if owned { Glibc.close(fd) } }
+        defer { if owned { close(fd) } }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
         defer { buffer.deallocate() }
         var offset: off_t = 0
@@ -52,32 +58,39 @@ public struct FileLogSource: LogSource {
             if fstat(STDIN_FILENO, &info) == 0, info.st_mode & S_IFMT == S_IFREG { return (STDIN_FILENO, false) }
             return (try await StreamSpool.shared.spooled(key: "-", name: name, until: deadline) { STDIN_FILENO }, false)
         }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = systemOpen(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .cannotOpen(path, String(cString: strerror(errno))) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
+            close(fd)
             throw .cannotOpen(path, reason)
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
+            #if os(Linux) // Darwin has no posix_fadvise; it reads ahead on sequential reads by default
             posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+            #endif
             return (fd, true)
         case S_IFDIR:
-            Glibc.close(fd)
+            close(fd)
             throw .cannotOpen(path, "it is a folder, not a log file")
         default:
             // A pipe or a device: readable once, so spooled for every step of the run (the spool
             // opens it itself, only the first time).
-            Glibc.close(fd)
+            close(fd)
             let path = self.path
             let shared = try await StreamSpool.shared.spooled(key: path, name: name, until: deadline) { () throws(LogScanError) -> Int32 in
-                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                let fd = systemOpen(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
                 guard fd >= 0 else { throw .cannotOpen(path, String(cString: strerror(errno))) }
                 return fd
             }
             return (shared, false)
         }
     }
+}
+
+/// open(2), under a name of its own: in `FileLogSource` a bare `open` means `open(until:)`.
+private func systemOpen(_ path: String, _ flags: Int32) -> Int32 {
+    open(path, flags)
 }

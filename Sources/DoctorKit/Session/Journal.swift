@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Appends a session's events to `journal.jsonl`, each written and fsynced as it happens, on a
 /// thread of its own so the engine never waits for the disk.
 ///
@@ -84,7 +90,7 @@ public final class Journal: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        Glibc.close(descriptor)
+        systemClose(descriptor)
         condition.lock()
         finished = true
         condition.broadcast()
@@ -104,4 +110,9 @@ public final class Journal: @unchecked Sendable {
             return offset
         }
     }
+}
+
+/// close(2), under a name of its own: in `Journal` a bare `close` means `Journal.close()`.
+private func systemClose(_ descriptor: Int32) {
+    _ = close(descriptor)
 }
