@@ -84,7 +84,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             configuration.set("DOCTOR_LOG_FILE", logs, origin: .flag)
         }
-        // Overrides are announced on every run (DESIGN section 3), the sandbox's own included.
+        // Overrides are announced on every run (docs/architecture.md, "Configuration"), the sandbox's own included.
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         configuration.addNotice("RENDER_API_BASE set to the sandbox's Render API stand-in at \(sandbox.renderAPIBase)")
         configuration.addNotice("SENTRY_API_BASE set to the sandbox's Sentry API stand-in at \(sandbox.sentryAPIBase)")
@@ -122,7 +122,7 @@ struct DemoCommand: AsyncParsableCommand {
                     task.cancel()
                 } else {
                     sandbox.stop()
-                    Glibc.exit(ExitStatus.unknown.rawValue)
+                    Foundation.exit(ExitStatus.unknown.rawValue)
                 }
             }
             source.resume()

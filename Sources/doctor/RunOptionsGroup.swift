@@ -75,7 +75,7 @@ struct RunOptionsGroup: ParsableArguments {
                    failOn: FailOn(rawValue: failOn)!)
     }
 
-    /// The configuration: process environment, env file, flags (DESIGN section 3).
+    /// The configuration: process environment, env file, flags (docs/architecture.md, "Configuration").
     func configuration() throws(ConfigurationError) -> Configuration {
         let process = ProcessInfo.processInfo.environment
         var file: (path: String, variables: [(String, String)])?

@@ -80,8 +80,13 @@ struct EndToEndTests {
     func healthyDemo() throws {
         let result = try DoctorProcess.run(["demo"])
         #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.contains("No issues found"))
-        #expect(result.stdout.contains("[✓] The API answers its health check"))
+        #expect(result.stdout.contains("No problem found."))
+        #expect(result.stdout.contains("No issues found: "))
+        // What passed is one line per runbook; every step with --verbose.
+        #expect(result.stdout.contains("✓ Webhooks not arriving (webhooks-not-arriving): "))
+        #expect(!result.stdout.contains("[✓] The API answers its health check"))
+        let verbose = try DoctorProcess.run(["demo", "webhooks-not-arriving", "-v"])
+        #expect(verbose.stdout.contains("[✓] The API answers its health check"))
         #expect(!result.stdout.contains("\u{1B}["), "colour on a pipe")
     }
 
@@ -115,7 +120,7 @@ struct EndToEndTests {
         let result = try DoctorProcess.run(["--check", "webhooks-not-arriving"], environment: ["API_URL": "http://127.0.0.1:\(port)"])
         #expect(result.exitCode == 2)
         #expect(result.stdout.contains("[✗] The API answers its health check: connection refused: nothing is listening"))
-        #expect(result.stdout.contains("skipped: api-health did not pass (fail)"))
+        #expect(result.stdout.contains("kept from running: webhook-route (webhooks-not-arriving)"), "\(result.stdout)")
     }
 
     @Test("a server that never answers: --check all --timeout 3s ends within 4 s, not a hang")

@@ -62,7 +62,7 @@ struct LogScanEndToEndTests {
         }
         let path = try write(lines.joined(separator: "\n") + "\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--logs", path])
+        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--logs", path, "-v"])
         #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("[✓] The Render logs show webhooks handled, none unhandled or unsigned: 20× \"Processing successful payment\", 20× \"Payment record created\" in 40 lines (last 24h); webhook success 100.0% (20/20)"))
     }

@@ -255,7 +255,7 @@ struct ReconciliationDemoTests {
             if DatabaseServers.isCI { Issue.record("PostgreSQL server binaries are required under CI=true") }
             return
         }
-        let healthy = try DoctorProcess.run(["demo", "missing-db-records", "--no-color"])
+        let healthy = try DoctorProcess.run(["demo", "missing-db-records", "--no-color", "-v"])
         #expect(healthy.exitCode == 0, "\(healthy.stdout)\n\(healthy.stderr)")
         #expect(healthy.stdout.contains("[✓] Every payment Stripe saw succeed is in the database: all 30 succeeded payments of the last 24h (to 5m ago) have a row in \"Payment\"; webhook lag median"), "\(healthy.stdout)")
 

@@ -48,8 +48,8 @@ struct SessionEndToEndTests {
 
         let note = try DoctorProcess.run(["note"], environment: ["XDG_STATE_HOME": state])
         #expect(note.exitCode == 0, "\(note.stderr)")
-        #expect(note.stdout.contains("| webhooks-not-arriving | api-health | ✓ pass |"))
-        #expect(note.stdout.contains("| webhooks-not-arriving | env-vars |"))
+        #expect(note.stdout.contains("| api-health | webhooks-not-arriving | ✓ pass |"))
+        #expect(note.stdout.contains("| env-vars | webhooks-not-arriving |"))
         #expect(note.stdout.contains("| webhooks-not-arriving | webhook-route | ? unknown | | started"))
         #expect(note.stdout.contains("did not end cleanly"))
         let list = try DoctorProcess.run(["sessions"], environment: ["XDG_STATE_HOME": state])

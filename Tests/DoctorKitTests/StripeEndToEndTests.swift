@@ -16,7 +16,7 @@ struct StripeEndToEndTests {
 
     @Test("the healthy sandbox passes every Stripe step: exit 0")
     func healthy() throws {
-        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving"])
+        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "-v"])
         #expect(result.exitCode == 0, "\(result.stdout)\(result.stderr)")
         for line in Self.stripeSteps { #expect(result.stdout.contains(line), "missing: \(line)\n\(result.stdout)") }
     }
@@ -46,7 +46,7 @@ struct StripeEndToEndTests {
 
     @Test("--read-only skips the live probe with the reason; the endpoint and delivery checks still run")
     func readOnly() throws {
-        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--read-only"])
+        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--read-only", "-v"])
         #expect(result.exitCode == 0, "\(result.stdout)")
         #expect(result.stdout.contains("[-] The deployed service holds our STRIPE_WEBHOOK_SECRET (live probe): skipped under --read-only"))
         #expect(result.stdout.contains("[✓] Stripe has an enabled endpoint"))

@@ -6,7 +6,7 @@ import Foundation
 /// displays (`Redactor.display`, `SecretMask.apiKey`) and a key's Stripe mode all derive from it,
 /// so a kind added there is masked by every sink at once.
 public struct SecretKind: Sendable {
-    /// What may be shown of a value of a kind (DESIGN section 6).
+    /// What may be shown of a value of a kind (docs/architecture.md, "Invariants").
     public enum Shown: Sendable, Equatable {
         /// The prefix and last four characters, as Stripe's dashboard shows an API key (`sk_live_…4f2a`).
         case prefixAndLastFour

@@ -1,6 +1,6 @@
 /// Safe displays of secret values: enough to tell which key or server is configured, nothing to use.
 ///
-/// DESIGN section 6: an API key may be shown as its prefix and last four characters, as Stripe's
+/// docs/architecture.md, "Invariants": an API key may be shown as its prefix and last four characters, as Stripe's
 /// dashboard does; passwords and the webhook secret never, not even in part.
 public enum SecretMask {
     /// The placeholder that stands for a hidden part.

@@ -23,6 +23,11 @@ public struct Diagnosis: Sendable {
     public var runbooks: [RunbookTally]
     /// The distinct results that passed (a shared step counted once), in run order.
     public var passed: [(steps: [Finding.StepRef], result: StepResult)]
+    /// The distinct steps skipped for want of an input or under `--read-only` (not because a step
+    /// they need did not pass: those are listed with the finding that kept them from running).
+    public var notRun: [(steps: [Finding.StepRef], result: StepResult)] = []
+    /// For each finding id, the steps its failure kept from running.
+    public var blocked: [String: [Finding.StepRef]] = [:]
 
     /// The findings nothing else explains and that were seen (failed or warned): the problems to act on.
     public var problems: [Finding] { findings.filter { $0.explainedBy == nil && $0.status != .unknown } }
@@ -42,12 +47,22 @@ public struct Diagnosis: Sendable {
         var byIdentity: [String: Int] = [:]
         var passed: [(steps: [Finding.StepRef], result: StepResult)] = []
         var passedByIdentity: [String: Int] = [:]
+        var notRun: [(steps: [Finding.StepRef], result: StepResult)] = []
+        var notRunByIdentity: [String: Int] = [:]
+        var waiting: [(needed: Finding.StepRef, step: Finding.StepRef)] = []
         for (runbook, result) in report.allSteps {
             let reference = Finding.StepRef(runbook: runbook, step: result.id)
             let identity = Finding.identity(of: result)
             switch result.status {
             case .skip:
-                continue
+                if let needed = Self.neededStep(result.summary) {
+                    waiting.append((Finding.StepRef(runbook: runbook, step: needed), reference))
+                } else if let index = notRunByIdentity[identity] {
+                    notRun[index].steps.append(reference)
+                } else {
+                    notRunByIdentity[identity] = notRun.count
+                    notRun.append(([reference], result))
+                }
             case .pass:
                 if let index = passedByIdentity[identity] {
                     passed[index].steps.append(reference)
@@ -75,11 +90,25 @@ public struct Diagnosis: Sendable {
         }
         self.findings = Self.rank(Self.explain(findings))
         self.passed = passed
+        self.notRun = notRun
+        for (needed, step) in waiting {
+            // A step skipped behind another skipped step is kept from running by the same finding.
+            var root = needed
+            while let earlier = waiting.first(where: { $0.step == root }) { root = earlier.needed }
+            guard let finding = self.findings.first(where: { $0.steps.contains(root) }) else { continue }
+            if !(blocked[finding.id] ?? []).contains(where: { $0.step == step.step }) { blocked[finding.id, default: []].append(step) }
+        }
         runbooks = report.runbooks.map { runbook in
             var counts: [Status: Int] = [:]
             for step in runbook.steps { counts[step.status, default: 0] += 1 }
             return RunbookTally(id: runbook.id, title: runbook.title, counts: counts)
         }
+    }
+
+    /// The step a dependency skip names (`skipped: db-ping did not pass (fail)`), if it is one.
+    static func neededStep(_ summary: String) -> String? {
+        guard summary.hasPrefix("skipped: "), let end = summary.range(of: " did not pass") else { return nil }
+        return String(summary[summary.index(summary.startIndex, offsetBy: 9)..<end.lowerBound])
     }
 
     /// Ties each symptom to the deepest failing cause that accounts for it.

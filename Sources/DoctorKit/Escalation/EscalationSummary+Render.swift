@@ -28,7 +28,7 @@ extension EscalationSummary {
             Field(label: "Failed deploys", value: deployEvidence == nil ? nil : (failedDeploys.isEmpty ? "none in the window" : failedDeploys.map(Self.deployLine).joined(separator: "; ")),
                   source: deploySteps.first.map { "\($0.runbook)/\($0.step.id)" }),
             Field(label: "Health check results", value: healthLines.isEmpty ? nil : healthLines.joined(separator: "; "), source: nil),
-            facts.field("Error-log excerpts", "examples", kinds: ["log-scan"]),
+            facts.errorLogExcerpts,
             Field(label: "Memory and CPU", value: metrics.map { $0.step.summary },
                   source: metrics.map { "\($0.runbook)/\($0.step.id)" }),
         ]

@@ -103,18 +103,27 @@ struct SessionFacts {
         return ids
     }
 
-    /// "title: summary" for each step that did not pass.
+    /// The session's results read as a diagnosis.
+    var diagnosis: Diagnosis { Diagnosis(record.report()) }
+
+    /// Each problem once, cause first: "title: summary [step in runbooks]", and what explains it.
     var findings: [String] {
-        record.allSteps.filter { $0.step.status != .pass && $0.step.status != .skip }
-            .map { "\($0.step.status.symbol) \($0.step.title): \($0.step.summary) [\($0.runbook)/\($0.step.id)]" }
+        diagnosis.findings.map { finding in
+            "\(finding.status.symbol) \(finding.title): \(finding.summary) [\(finding.steps[0].step) in \(finding.runbooks.joined(separator: ", "))]"
+                + (finding.explainedBy.map { " (explained by \($0))" } ?? "")
+        }
     }
 
-    /// "title: summary" for each distinct step that passed.
-    var ruledOut: [String] {
-        var seen: Set<String> = []
-        return record.allSteps.filter { $0.step.status == .pass }.compactMap { _, step in
-            seen.insert(step.title).inserted ? "\(step.title): \(step.summary)" : nil
-        }
+    /// What passed, one line per area.
+    var ruledOut: [String] { diagnosis.ruledOut }
+
+    /// The error-log lines (of patterns that signal trouble), or nil when the session read no log.
+    var errorLogExcerpts: EscalationSummary.Field {
+        let scans = steps(kind: "log-scan")
+        let lines = diagnosis.errorLogExcerpts()
+        let value = scans.isEmpty ? nil : lines.isEmpty ? "no error lines in the logs read" : lines.joined(separator: " | ")
+        return .init(label: "Error-log excerpts", value: value,
+                     source: scans.isEmpty ? nil : scans.map { "\($0.runbook)/\($0.step.id)" }.first)
     }
 
     var notes: [String] { record.notes.map { "\(TextRenderer.utc($0.time)): \($0.text)" } }

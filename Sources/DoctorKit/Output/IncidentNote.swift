@@ -8,48 +8,54 @@ public enum IncidentNote {
     /// The note of a session.
     public static func render(_ session: SessionRecord) -> String {
         let report = session.report()
+        let diagnosis = Diagnosis(report)
         var lines: [String] = []
-        let worst = worstFinding(report)
-        lines.append("# Incident note: \(worst.map { "\($0.step.title) — \($0.step.status.rawValue.uppercased())" } ?? "no problem found")")
+        lines.append("# Incident note: \(diagnosis.cause.map { "\($0.title) — \($0.status.rawValue.uppercased())" } ?? "no problem found")")
         lines.append("")
         let end = session.endedAt ?? session.lastEventAt
         let ended = session.endedAt == nil ? " (did not end cleanly; last event)" : ""
         lines.append("- **When:** \(utc(session.info.startedAt)) → \(utc(end))\(ended), \(seconds(report.durationMs))")
         lines.append("- **Who:** `\(session.info.operatorName)` on `\(session.info.host)`, doctor \(session.info.doctorVersion), \(session.info.mode) session `\(session.info.id)`")
         lines.append("- **What:** API \(session.info.target.map { "`\($0)`" } ?? "unknown (API_URL not set)") · Stripe mode \(session.info.stripeMode ?? "unknown") · Render service \(session.info.renderService.map { "`\($0)`" } ?? "unknown")")
-        lines.append("- **Result:** \(verdict(report.status)), exit \(report.exitCode): \(counts(report))")
+        lines.append("- **Result:** \(verdict(report.status)), exit \(report.exitCode): \(counts(diagnosis))")
         for notice in session.info.notices { lines.append("- **Note:** \(notice)") }
         lines.append("")
 
         lines.append("## Summary")
         lines.append("")
-        lines.append("| Runbook | Step | Status | Duration | Finding |")
+        lines.append("| Step | Runbooks | Status | Duration | Finding |")
         lines.append("| --- | --- | --- | --- | --- |")
-        for (runbook, step) in report.allSteps {
-            lines.append("| \(cell(runbook)) | \(cell(step.id)) | \(step.status.symbol) \(step.status.rawValue) | \(step.status == .skip ? "" : duration(step.durationMs)) | \(cell(step.summary)) |")
+        for (step, runbooks) in distinctSteps(report) {
+            lines.append("| \(cell(step.id)) | \(cell(runbooks.joined(separator: ", "))) | \(step.status.symbol) \(step.status.rawValue) | \(step.status == .skip ? "" : duration(step.durationMs)) | \(cell(step.summary)) |")
         }
         for open in session.unfinished {
             lines.append("| \(cell(open.runbook)) | \(cell(open.step)) | ? unknown | | started \(utc(open.since)) and never reported (process ended) |")
         }
         lines.append("")
 
-        let problems = report.allSteps.filter { $0.step.status == .fail || $0.step.status == .unknown || $0.step.status == .warn }
-            .sorted { $0.step.status.severity > $1.step.status.severity }
-        if !problems.isEmpty {
+        if !diagnosis.findings.isEmpty {
             lines.append("## What did not pass")
             lines.append("")
-            for (runbook, step) in problems {
-                lines.append("### \(step.status.symbol) \(step.title) (`\(runbook)/\(step.id)`)")
+            for finding in diagnosis.findings {
+                let places = finding.steps.map { "`\($0.path)`" }.joined(separator: ", ")
+                lines.append("### \(finding.status.symbol) \(finding.title) (\(places))")
                 lines.append("")
-                lines.append("\(step.status.rawValue.uppercased()) at \(utc(step.startedAt)) after \(duration(step.durationMs)): \(step.summary)")
+                if let cause = finding.explainedBy { lines.append("Explained by `\(cause)`.") ; lines.append("") }
+                let step = report.allSteps.first { $0.runbook == finding.steps[0].runbook && $0.step.id == finding.steps[0].step }?.step
+                let when = step.map { " at \(utc($0.startedAt)) after \(duration($0.durationMs))" } ?? ""
+                lines.append("\(finding.status.rawValue.uppercased())\(when): \(finding.summary)")
                 lines.append("")
-                if !step.evidence.isEmpty {
-                    lines.append("Evidence:")
-                    lines.append("")
-                    for (key, value) in step.evidence.entries { lines.append("- \(key): `\(code(value.text))`") }
+                if !finding.explains.isEmpty {
+                    lines.append("It explains: \(finding.explains.map { "`\($0)`" }.joined(separator: ", ")).")
                     lines.append("")
                 }
-                if let hint = step.hint {
+                if !finding.evidence.isEmpty {
+                    lines.append("Evidence:")
+                    lines.append("")
+                    for (key, value) in finding.evidence.entries { lines.append("- \(key): `\(code(value.text))`") }
+                    lines.append("")
+                }
+                if let hint = finding.hint {
                     lines.append("What to do: \(hint)")
                     lines.append("")
                 }
@@ -63,20 +69,17 @@ public enum IncidentNote {
             lines.append("")
         }
 
-        let passed = report.allSteps.filter { $0.step.status == .pass }
-        if !passed.isEmpty {
+        let ruledOut = diagnosis.ruledOut
+        if !ruledOut.isEmpty {
             lines.append("## Ruled out")
             lines.append("")
-            var seen: Set<String> = []
-            for (_, step) in passed where seen.insert(step.title).inserted {
-                lines.append("- \(step.title): \(step.summary)")
-            }
+            for line in ruledOut { lines.append("- \(line)") }
             lines.append("")
         }
 
         lines.append("## Suggested next actions")
         lines.append("")
-        let actions = nextActions(report)
+        let actions = nextActions(report, diagnosis)
         if actions.isEmpty {
             lines.append("Nothing failed. If the symptom persists, run the runbook that matches it (`doctor runbooks`) and add what you see with `note`.")
         } else {
@@ -86,23 +89,29 @@ public enum IncidentNote {
         return lines.joined(separator: "\n")
     }
 
-    /// The step that best names the incident: the first failure, else the first unknown, else warning.
-    static func worstFinding(_ report: RunReport) -> (runbook: String, step: StepResult)? {
-        for status in [Status.fail, .unknown, .warn] {
-            if let found = report.allSteps.first(where: { $0.step.status == status }) { return found }
+    /// Each distinct step result once (a shared step with every runbook that holds it), in run order.
+    static func distinctSteps(_ report: RunReport) -> [(step: StepResult, runbooks: [String])] {
+        var rows: [(step: StepResult, runbooks: [String])] = []
+        var index: [String: Int] = [:]
+        for (runbook, step) in report.allSteps {
+            let identity = step.id + "\u{1F}" + Finding.identity(of: step)
+            if let at = index[identity] {
+                rows[at].runbooks.append(runbook)
+            } else {
+                index[identity] = rows.count
+                rows.append((step, [runbook]))
+            }
         }
-        return nil
+        return rows
     }
 
-    /// The hints of the steps that did not pass, worst first, each once; then the escalation to consider.
-    static func nextActions(_ report: RunReport) -> [String] {
+    /// The cause's next action first, then those of the other problems, each once; then the
+    /// escalation to consider.
+    static func nextActions(_ report: RunReport, _ diagnosis: Diagnosis) -> [String] {
         var actions: [String] = []
-        let ranked = report.allSteps.filter { $0.step.status != .pass && $0.step.status != .skip }
-            .sorted { $0.step.status.severity > $1.step.status.severity }
-        for (_, step) in ranked {
-            guard let hint = step.hint else { continue }
-            let action = "\(step.title): \(hint)"
-            if !actions.contains(where: { $0.hasSuffix(hint) }) { actions.append(action) }
+        for finding in diagnosis.findings where finding.explainedBy == nil {
+            guard let hint = finding.hint else { continue }
+            if !actions.contains(where: { $0.hasSuffix(hint) }) { actions.append("\(finding.title): \(hint)") }
         }
         let teams = Set(report.runbooks.filter { $0.status == .fail }.compactMap(\.escalation))
         for team in teams.sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -121,10 +130,12 @@ public enum IncidentNote {
         }
     }
 
-    static func counts(_ report: RunReport) -> String {
-        let counts = report.counts
-        return [(Status.fail, "failed"), (.unknown, "unknown"), (.warn, "warning"), (.pass, "passed"), (.skip, "skipped")]
-            .compactMap { status, word in counts[status].map { "\($0) \(word)" } }.joined(separator: ", ")
+    static func counts(_ diagnosis: Diagnosis) -> String {
+        var parts = ["\(diagnosis.problems.count) problem\(diagnosis.problems.count == 1 ? "" : "s")"]
+        if !diagnosis.symptoms.isEmpty { parts.append("\(diagnosis.symptoms.count) symptom\(diagnosis.symptoms.count == 1 ? "" : "s") they explain") }
+        if !diagnosis.unchecked.isEmpty { parts.append("\(diagnosis.unchecked.count) not checked") }
+        parts.append("\(diagnosis.passed.count) check\(diagnosis.passed.count == 1 ? "" : "s") passed")
+        return parts.joined(separator: ", ")
     }
 
     static func cell(_ text: String) -> String {

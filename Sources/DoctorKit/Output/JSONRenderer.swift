@@ -1,6 +1,6 @@
 import Foundation
 
-/// The machine-readable report of DESIGN section 2: one JSON document per run.
+/// The machine-readable report of docs/architecture.md, "Statuses and exit codes": one JSON document per run.
 public enum JSONRenderer {
     /// The report as pretty-printed JSON text.
     public static func render(_ report: RunReport) -> String {

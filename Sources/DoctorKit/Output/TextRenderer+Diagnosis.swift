@@ -26,6 +26,9 @@ extension TextRenderer {
         var out = "\n" + style.bold("Findings") + "\n"
         for finding in diagnosis.findings where finding.explainedBy == nil {
             out += self.finding(finding) + "\n"
+            if let blocked = diagnosis.blocked[finding.id], !blocked.isEmpty {
+                out += style.dim("    kept from running: " + Self.places(blocked)) + "\n"
+            }
             for symptom in diagnosis.explained(by: finding) {
                 out += self.finding(symptom).split(separator: "\n", omittingEmptySubsequences: false)
                     .map { "    " + $0 }.joined(separator: "\n") + "\n"
@@ -46,6 +49,29 @@ extension TextRenderer {
             if let hint = finding.hint { lines.append("    " + style.paint("→", finding.status) + " \(hint)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What was not checked for want of an input (or under `--read-only`), each once, with what to set.
+    public func notRun(_ diagnosis: Diagnosis) -> String {
+        guard !diagnosis.notRun.isEmpty, !style.verbose else { return "" }
+        var out = "\n" + style.bold("Not checked") + "\n"
+        for (steps, result) in diagnosis.notRun {
+            out += "\(style.paint("[\(Status.skip.symbol)]", .skip)) \(result.title): \(result.summary)"
+                + style.dim(" (\(steps[0].step) in \(steps.map(\.runbook).joined(separator: ", ")))") + "\n"
+            if let hint = result.hint { out += "    " + style.paint("→", .skip) + " \(hint)\n" }
+        }
+        return out
+    }
+
+    /// `step (runbook, runbook), step (runbook)`: steps grouped by id.
+    static func places(_ steps: [Finding.StepRef]) -> String {
+        var order: [String] = []
+        var runbooks: [String: [String]] = [:]
+        for step in steps {
+            if runbooks[step.step] == nil { order.append(step.step) }
+            runbooks[step.step, default: []].append(step.runbook)
+        }
+        return order.map { "\($0) (\(runbooks[$0]!.joined(separator: ", ")))" }.joined(separator: ", ")
     }
 
     /// One line per finding, for the end of a streamed run (the details were shown as they came).

@@ -48,6 +48,7 @@ public struct TextRenderer: Sendable {
         var out = header(report)
         out += "\n" + verdict(diagnosis) + "\n"
         out += findings(diagnosis)
+        out += notRun(diagnosis)
         out += passed(report, diagnosis)
         return out + summary(report, diagnosis) + "\n"
     }

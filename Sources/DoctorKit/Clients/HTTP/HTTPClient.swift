@@ -5,7 +5,7 @@ import Foundation
 /// Runs HTTP transfers over libcurl, many at once, each bounded by its timeout and cancellable.
 ///
 /// Redirects are followed here rather than by libcurl so that credential headers are dropped the
-/// moment a redirect leaves the original host (DESIGN section 3).
+/// moment a redirect leaves the original host (docs/architecture.md, "Configuration").
 public final class HTTPClient: Sendable {
     private let loop = CurlMultiLoop()
 

@@ -23,7 +23,7 @@ public struct VariableFinding: Sendable, Equatable {
     }
 }
 
-/// The validators of the variables in DESIGN section 3, chosen by the variable's name.
+/// The validators of the variables in docs/architecture.md, "Configuration", chosen by the variable's name.
 public enum VariableValidators {
     /// Validates `value` as the variable `name`; `configuration` supplies related variables.
     ///

@@ -4,11 +4,11 @@ import Foundation
 /// when there is no key) and turning a failed call into an outcome with evidence and a hint.
 enum StripeCheckSupport {
     /// The client, or the outcome to return when it cannot be built.
-    static func client(_ context: CheckContext) -> Result<StripeClient, CheckOutcomeBox> {
+    static func client(_ context: CheckContext) -> Result<StripeClient, StepStop> {
         do {
             return .success(try StripeClient(configuration: context.configuration, http: context.http))
         } catch {
-            return .failure(CheckOutcomeBox(outcome(for: error, client: nil, evidence: Evidence())))
+            return .failure(StepStop(outcome(for: error, client: nil, evidence: Evidence())))
         }
     }
 
@@ -81,10 +81,4 @@ enum StripeCheckSupport {
             }
         }
     }
-}
-
-/// An outcome carried as an `Error`, so building a client can fail with the outcome to report.
-struct CheckOutcomeBox: Error {
-    let outcome: CheckOutcome
-    init(_ outcome: CheckOutcome) { self.outcome = outcome }
 }

@@ -1,7 +1,7 @@
 /// Check kind `env`: the service's configuration variables are set and well formed.
 ///
 /// Parameters: `required`, `recommended` and `optional`, each a list of variable names. A missing
-/// required variable makes the step unknown (DESIGN section 3: the run could not be evaluated), a
+/// required variable makes the step unknown (docs/architecture.md, "Configuration": the run could not be evaluated), a
 /// missing recommended one a warning, a missing optional one only a mention. It does no I/O.
 public struct EnvCheck: CheckKind {
     /// The name runbooks use.

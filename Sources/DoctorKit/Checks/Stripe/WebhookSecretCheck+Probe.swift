@@ -22,7 +22,7 @@ extension WebhookSecretCheck {
             let secret: String
             switch WebhookSecretCheck.secret(context) {
             case let .success(value): secret = value
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             let redactor = Redactor(context.configuration)
             var evidence = Evidence()

@@ -79,7 +79,7 @@ public struct ReconciliationCheck: CheckKind {
             let client: StripeClient
             switch StripeCheckSupport.client(context) {
             case let .success(built): client = built
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             var evidence = StripeCheckSupport.evidence(client)
             let info: PostgresConnectionInfo

@@ -26,7 +26,7 @@ public struct StripeAPICheck: CheckKind {
             let client: StripeClient
             switch StripeCheckSupport.client(context) {
             case let .success(built): client = built
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             let evidence = StripeCheckSupport.evidence(client)
             let started = ContinuousClock.now

@@ -3,6 +3,8 @@ import Foundation
 extension LogScanCheck.Scan {
     /// How many example lines the evidence shows at most, over all patterns.
     static let maxExamples = 10
+    /// The evidence key naming the patterns among `examples` that signal trouble (they have a threshold).
+    static let troubleEvidence = "trouble_patterns"
     /// Example lines are cut to this many characters, after redaction.
     static let exampleLength = 300
 
@@ -78,7 +80,13 @@ extension LogScanCheck.Scan {
                 examples.append(.string("[\(patterns[index].id)] " + Self.cut(redactor.redact(line))))
             }
         }
-        if !examples.isEmpty { evidence["examples"] = .array(examples) }
+        if !examples.isEmpty {
+            evidence["examples"] = .array(examples)
+            // Which of them signal trouble (a pattern with a threshold), so a summary for support
+            // can quote the error lines and leave out the success markers.
+            let trouble = seen.filter { patterns[$0].warn != nil || patterns[$0].fail != nil }.map { JSONValue.string(patterns[$0].id) }
+            if !trouble.isEmpty { evidence[Self.troubleEvidence] = .array(trouble) }
+        }
         return CheckOutcome(status, summary, evidence: evidence, hint: status == .pass ? nil : hints.joined(separator: " "))
     }
 

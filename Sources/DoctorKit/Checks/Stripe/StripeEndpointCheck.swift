@@ -36,7 +36,7 @@ public struct StripeEndpointCheck: CheckKind {
             let client: StripeClient
             switch StripeCheckSupport.client(context) {
             case let .success(built): client = built
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             var evidence = StripeCheckSupport.evidence(client)
             evidence["expected_url"] = .string(expected)

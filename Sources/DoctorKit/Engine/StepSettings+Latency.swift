@@ -22,7 +22,7 @@ extension StepSettings {
     }
 
     /// The bands and the timeout: the step's own, else the kind's default raised to stay above the
-    /// fail threshold. A fail threshold at or above the timeout is rejected (DESIGN section 2: the
+    /// fail threshold. A fail threshold at or above the timeout is rejected (docs/architecture.md, "Statuses and exit codes": the
     /// guide's "critical" must be reachable before the step gives up).
     public func latencyLimits(warn: Duration, fail: Duration, timeout defaultTimeout: Duration) throws(RunbookError) -> LatencyLimits {
         let bands = try latencyBands(warn: warn, fail: fail)

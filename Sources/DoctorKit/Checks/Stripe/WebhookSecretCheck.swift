@@ -1,7 +1,7 @@
 import Foundation
 
 /// The `webhook-secret` check kind: does the deployed service hold our `STRIPE_WEBHOOK_SECRET`?
-/// Two independent ways (DESIGN section 5), chosen by `mode`:
+/// Two independent ways (docs/architecture.md, "The webhook-secret match"), chosen by `mode`:
 ///
 /// - `probe` (default): a control request with a wrong signature, then a harmless synthetic event
 ///   signed with the local secret, POSTed to `url` (default `${API_URL}/api/webhooks/stripe`).
@@ -53,9 +53,9 @@ public struct WebhookSecretCheck: CheckKind {
     }
 
     /// The local secret, or the outcome when it is missing.
-    static func secret(_ context: CheckContext) -> Result<String, CheckOutcomeBox> {
+    static func secret(_ context: CheckContext) -> Result<String, StepStop> {
         guard let secret = context.configuration.value("STRIPE_WEBHOOK_SECRET") else {
-            return .failure(CheckOutcomeBox(CheckOutcome(
+            return .failure(StepStop(CheckOutcome(
                 .unknown, "STRIPE_WEBHOOK_SECRET is not set",
                 hint: "Copy the endpoint's signing secret (whsec_…) from Stripe Dashboard → Developers → Webhooks → the endpoint → Signing secret into STRIPE_WEBHOOK_SECRET.")))
         }

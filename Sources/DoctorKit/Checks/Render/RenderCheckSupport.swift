@@ -10,11 +10,11 @@ enum RenderCheckSupport {
     static let defaultTimeout = Duration.seconds(20)
 
     /// The client and the service id, or the outcome to return when either is missing.
-    static func client(_ context: CheckContext) -> Result<(client: RenderClient, service: String), CheckOutcomeBox> {
+    static func client(_ context: CheckContext) -> Result<(client: RenderClient, service: String), StepStop> {
         let configuration = context.configuration
         let missing = ["RENDER_API_KEY", "RENDER_SERVICE_ID"].filter { configuration.value($0) == nil }
         if !missing.isEmpty {
-            return .failure(CheckOutcomeBox(CheckOutcome(
+            return .failure(StepStop(CheckOutcome(
                 .skip, "skipped: \(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not set, so the Render API cannot be asked",
                 hint: setupHint)))
         }
@@ -22,7 +22,7 @@ enum RenderCheckSupport {
             let client = try RenderClient(configuration: configuration, http: context.http)
             return .success((client, configuration.value("RENDER_SERVICE_ID")!.trimmingCharacters(in: .whitespaces)))
         } catch {
-            return .failure(CheckOutcomeBox(outcome(for: error, service: nil, evidence: Evidence())))
+            return .failure(StepStop(outcome(for: error, service: nil, evidence: Evidence())))
         }
     }
 
@@ -35,7 +35,7 @@ enum RenderCheckSupport {
         let (client, id): (RenderClient, String)
         switch self.client(context) {
         case let .success(built): (client, id) = built
-        case let .failure(box): return box.outcome
+        case let .failure(stop): return stop.outcome
         }
         var evidence = self.evidence(client, service: id)
         do {

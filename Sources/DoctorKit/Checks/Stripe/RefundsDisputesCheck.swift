@@ -85,7 +85,7 @@ public struct RefundsDisputesCheck: CheckKind {
             let client: StripeClient
             switch StripeCheckSupport.client(context) {
             case let .success(built): client = built
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             var evidence = StripeCheckSupport.evidence(client)
             let now = Int(Date().timeIntervalSince1970)

@@ -72,7 +72,7 @@ public struct SentryErrorsCheck: CheckKind {
             let target: SentryCheckSupport.Target
             switch SentryCheckSupport.target(context) {
             case let .success(found): target = found
-            case let .failure(box): return box.outcome
+            case let .failure(stop): return stop.outcome
             }
             var evidence = SentryCheckSupport.evidence(target)
             do {

@@ -20,13 +20,13 @@ enum SentryCheckSupport {
     }
 
     /// The client and project, or the outcome to return when something is missing.
-    static func target(_ context: CheckContext) -> Result<Target, CheckOutcomeBox> {
+    static func target(_ context: CheckContext) -> Result<Target, StepStop> {
         let configuration = context.configuration
         let dsn = dsnFinding(configuration)
         guard configuration.value("SENTRY_AUTH_TOKEN") != nil else {
             var evidence = Evidence()
             evidence["sentry_dsn"] = .string(dsn)
-            return .failure(CheckOutcomeBox(CheckOutcome(
+            return .failure(StepStop(CheckOutcome(
                 .skip, "skipped: SENTRY_AUTH_TOKEN is not set, so Sentry's error counts cannot be read; \(dsn)",
                 evidence: evidence, hint: setupHint)))
         }
@@ -34,7 +34,7 @@ enum SentryCheckSupport {
         do {
             client = try SentryClient(configuration: configuration, http: context.http)
         } catch {
-            return .failure(CheckOutcomeBox(outcome(for: error, evidence: Evidence())))
+            return .failure(StepStop(outcome(for: error, evidence: Evidence())))
         }
         // Sentry's paths take an id as well as a slug, and a SaaS DSN names both ids
         // (`https://KEY@o1234.ingest.sentry.io/5678`): a fallback, said so in the evidence.
@@ -43,7 +43,7 @@ enum SentryCheckSupport {
         let project = configuration.value("SENTRY_PROJECT")?.trimmingCharacters(in: .whitespaces) ?? ids.project
         guard let organization, let project else {
             let missing = [organization == nil ? "SENTRY_ORG" : nil, project == nil ? "SENTRY_PROJECT" : nil].compactMap { $0 }
-            return .failure(CheckOutcomeBox(CheckOutcome(
+            return .failure(StepStop(CheckOutcome(
                 .skip, "skipped: \(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not set, so the doctor does not know which Sentry project to read",
                 hint: setupHint)))
         }

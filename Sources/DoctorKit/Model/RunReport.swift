@@ -27,7 +27,7 @@ public struct RunbookReport: Sendable, Encodable {
 public struct RunReport: Sendable, Encodable {
     /// The worst status of the run.
     public var status: Status
-    /// The process exit code the run maps to (DESIGN section 2).
+    /// The process exit code the run maps to (docs/architecture.md, "Statuses and exit codes").
     public var exitCode: Int32
     /// The session id.
     public var session: String

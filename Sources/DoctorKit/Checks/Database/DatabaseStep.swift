@@ -142,15 +142,3 @@ enum DatabaseStep {
         return (ms * 1000).rounded() / 1000
     }
 }
-
-/// An outcome that ends a step early, carried through `Result`.
-struct StepStop: Error {
-    /// What the step reports.
-    let outcome: CheckOutcome
-
-    init(_ outcome: CheckOutcome) { self.outcome = outcome }
-
-    init(_ status: Status, _ summary: String, evidence: Evidence = Evidence(), hint: String? = nil) {
-        outcome = CheckOutcome(status, summary, evidence: evidence, hint: hint)
-    }
-}

@@ -1,4 +1,4 @@
-/// The outcome of one step, as DESIGN section 2 names it.
+/// The outcome of one step, as docs/architecture.md, "Statuses and exit codes" names it.
 public enum Status: String, Codable, Sendable, CaseIterable {
     case pass, warn, fail, skip, unknown
 
@@ -30,7 +30,7 @@ public enum Status: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// The process exit codes of DESIGN section 2 (the monitoring-plugins convention).
+/// The process exit codes of docs/architecture.md, "Statuses and exit codes" (the monitoring-plugins convention).
 public enum ExitStatus: Int32, Sendable {
     case ok = 0
     case warning = 1

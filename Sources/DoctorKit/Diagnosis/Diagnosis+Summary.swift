@@ -1,0 +1,57 @@
+import Foundation
+
+extension Diagnosis {
+    /// The system a check asks, for grouping what was ruled out.
+    public static func area(ofKind kind: String) -> String {
+        switch kind {
+        case "http", "http-sample": "Service"
+        case "env", "redis-ping": "Configuration"
+        case _ where kind.hasPrefix("stripe") || kind.hasPrefix("webhook") || kind == "refunds-disputes": "Stripe"
+        case _ where kind.hasPrefix("postgres") || kind.hasPrefix("reconciliation") || kind == "prisma-accelerate"
+            || kind == "duplicate-processing" || kind == "audit-retention": "Database"
+        case _ where kind.hasPrefix("render"): "Render"
+        case _ where kind.hasPrefix("sentry"): "Sentry"
+        case "log-scan": "Logs"
+        default: "Other"
+        }
+    }
+
+    /// What passed, one line per area: `Stripe: stripe-endpoint (enabled …), stripe-deliveries (8 of 8 …)`.
+    public var ruledOut: [String] {
+        let order = ["Service", "Configuration", "Stripe", "Database", "Render", "Sentry", "Logs", "Other"]
+        let grouped = Dictionary(grouping: passed, by: { Self.area(ofKind: $0.result.kind) })
+        return order.compactMap { area in
+            guard let entries = grouped[area], !entries.isEmpty else { return nil }
+            return "\(area): " + entries.map { "\($0.result.id) (\(Self.clause($0.result.summary)))" }.joined(separator: ", ")
+        }
+    }
+
+    /// The log lines of patterns that signal trouble (never a success marker), each once.
+    public func errorLogExcerpts(limit: Int = 8) -> [String] {
+        var lines: [String] = []
+        for finding in findings + passed.map({ Self.asFinding($0.result, $0.steps) }) where finding.kind == "log-scan" {
+            guard case let .array(examples)? = finding.evidence["examples"],
+                  case let .array(trouble)? = finding.evidence[LogScanCheck.Scan.troubleEvidence] else { continue }
+            let ids = Set(trouble.map(\.text))
+            for example in examples {
+                let text = example.text
+                guard let close = text.firstIndex(of: "]"), text.hasPrefix("["),
+                      ids.contains(String(text[text.index(after: text.startIndex)..<close])),
+                      !lines.contains(text), lines.count < limit else { continue }
+                lines.append(text)
+            }
+        }
+        return lines
+    }
+
+    /// A summary's first clause, short enough for a list.
+    static func clause(_ summary: String) -> String {
+        let head = summary.components(separatedBy: "; ").first ?? summary
+        return head.count > 70 ? String(head.prefix(69)) + "…" : head
+    }
+
+    static func asFinding(_ result: StepResult, _ steps: [Finding.StepRef]) -> Finding {
+        Finding(id: result.id, status: result.status, title: result.title, summary: result.summary, steps: steps,
+                hint: result.hint, kind: result.kind, evidence: result.evidence, layer: .of(result))
+    }
+}
