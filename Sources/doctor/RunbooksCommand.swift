@@ -8,7 +8,7 @@ enum RunbooksFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `doctor runbooks`: what runbooks there are.
-struct RunbooksCommand: ParsableCommand {
+struct RunbooksCommand: RootOptionShadowing {
     static let configuration = CommandConfiguration(
         commandName: "runbooks",
         abstract: "List the runbooks found, with their titles and step counts.",
@@ -20,25 +20,11 @@ struct RunbooksCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: RunbooksFormat = .text
 
-    /// Whatever follows `runbooks` that is none of its options: a request for help, else an error.
-    ///
-    /// Declared for its side effect on parsing. The root command has a `--format` and a `--runbooks`
-    /// of its own (RunOptionsGroup), and ArgumentParser lets a parent take its options from anywhere
-    /// on the line, subcommand's part included: `doctor runbooks --format json` set the root's format
-    /// and left this one at text, and `--runbooks DIR` was ignored the same way. A subcommand that
-    /// captures for passthrough makes the parent stop reading at the subcommand's name.
+    /// Whatever follows `runbooks` that is none of its options (see `RootOptionShadowing`).
     @Argument(parsing: .captureForPassthrough, help: .private)
     var unexpected: [String] = []
 
-    func validate() throws {
-        // The built-in flags are captured too, so handled here as ArgumentParser would.
-        let flags = unexpected.prefix { $0 != "--" }
-        if flags.contains(where: { ["-h", "--help", "-help"].contains($0) }) { throw CleanExit.helpRequest(self) }
-        if flags.contains("--version") { throw CleanExit.message(VersionText.text) }
-        if let first = unexpected.first {
-            throw ValidationError("Unexpected argument '\(first)'")
-        }
-    }
+    func validate() throws { try rejectUnexpected() }
 
     func run() throws {
         let console = Console(redactor: nil)

@@ -3,7 +3,7 @@ import DoctorKit
 import Foundation
 
 /// `doctor sessions`: the recorded sessions, newest first.
-struct SessionsCommand: ParsableCommand {
+struct SessionsCommand: RootOptionShadowing {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "List recorded sessions (time, mode, runbooks, worst status).",
@@ -12,7 +12,12 @@ struct SessionsCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    /// Whatever follows `sessions` that is none of its options (see `RootOptionShadowing`).
+    @Argument(parsing: .captureForPassthrough, help: .private)
+    var unexpected: [String] = []
+
     func validate() throws {
+        try rejectUnexpected()
         guard format == .text || format == .json else { throw ValidationError("sessions prints text or json, not \(format.rawValue)") }
     }
 

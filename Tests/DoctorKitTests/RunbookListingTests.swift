@@ -66,4 +66,16 @@ struct RunbookListingTests {
             #expect(result.stdout.isEmpty, "\(bad)")
         }
     }
+
+    @Test("doctor sessions --format json prints JSON (the root's --format no longer takes it); junit is a usage error")
+    func sessionsJSON() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-sessions-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let run = try DoctorProcess.run(["--check", "daily", "--runbooks", Self.shippedRunbooks], environment: ["XDG_STATE_HOME": state])
+        #expect(run.exitCode != 64, "\(run.stderr)")
+        let listed = try DoctorProcess.run(["sessions", "--format", "json"], environment: ["XDG_STATE_HOME": state])
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]], "\(listed.stdout)")
+        #expect(rows.count == 1 && rows[0]["mode"] as? String == "check")
+        #expect(try DoctorProcess.run(["sessions", "--format", "junit"], environment: ["XDG_STATE_HOME": state]).exitCode == 64)
+    }
 }

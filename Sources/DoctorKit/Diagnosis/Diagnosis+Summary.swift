@@ -22,7 +22,10 @@ extension Diagnosis {
         let grouped = Dictionary(grouping: passed, by: { Self.area(ofKind: $0.result.kind) })
         return order.compactMap { area in
             guard let entries = grouped[area], !entries.isEmpty else { return nil }
-            return "\(area): " + entries.map { "\($0.result.id) (\(Self.clause($0.result.summary)))" }.joined(separator: ", ")
+            // A step id once per area: two runbooks' samplers of the same route read as one.
+            var seen: Set<String> = []
+            let items = entries.filter { seen.insert($0.result.id).inserted }
+            return "\(area): " + items.map { "\($0.result.id) (\(Self.clause($0.result.summary)))" }.joined(separator: ", ")
         }
     }
 
@@ -47,7 +50,7 @@ extension Diagnosis {
     /// A summary's first clause, short enough for a list.
     static func clause(_ summary: String) -> String {
         let head = summary.components(separatedBy: "; ").first ?? summary
-        return head.count > 70 ? String(head.prefix(69)) + "…" : head
+        return head.count > 48 ? String(head.prefix(47)) + "…" : head
     }
 
     static func asFinding(_ result: StepResult, _ steps: [Finding.StepRef]) -> Finding {

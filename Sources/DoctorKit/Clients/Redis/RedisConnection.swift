@@ -87,7 +87,11 @@ final class RedisSession {
 
     private func connect() throws(RedisError) {
         var hints = addrinfo()
+        #if os(Linux)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(url.host, String(url.port), &hints, &list)
         guard status == 0, let first = list else {
@@ -199,12 +203,19 @@ final class RedisSession {
         return try reply()
     }
 
+    /// No SIGPIPE from a closed socket: a flag on Linux; Darwin has none (the process ignores SIGPIPE).
+    #if os(Linux)
+    private static let sendFlags = Int32(MSG_NOSIGNAL)
+    #else
+    private static let sendFlags: Int32 = 0
+    #endif
+
     private func send(_ bytes: [UInt8]) throws(RedisError) {
         var offset = 0
         while offset < bytes.count {
             let written: Int = bytes[offset...].withUnsafeBytes { raw in
                 if let tls { return Int(SSL_write(tls, raw.baseAddress, Int32(raw.count))) }
-                return Foundation.send(socket, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                return Foundation.send(socket, raw.baseAddress, raw.count, Self.sendFlags)
             }
             if written > 0 { offset += written; continue }
             if tls == nil && (errno == EAGAIN || errno == EWOULDBLOCK) || tls.map({ SSL_get_error($0, Int32(written)) == SSL_ERROR_WANT_WRITE }) == true {
