@@ -15,8 +15,8 @@ struct CheckRun {
     var printReport = true
     /// Which runbooks to run when `selection` is empty: those feeding this escalation.
     var feeding: Escalation?
-    /// What the steps share (database sessions); the demo marks the database absent here when it has none.
-    var resources = SharedResources()
+    /// What the steps may not use: the demo marks the database absent here when it has none.
+    var unavailable: [String: String] = [:]
 
     /// How many sessions to keep (`DOCTOR_KEEP_SESSIONS`).
     var keepSessions: Int {
@@ -40,7 +40,7 @@ struct CheckRun {
             return (ExitStatus.unknown.rawValue, nil)
         }
         let session = DiagnosisSession(mode: mode, configuration: configuration, runbooks: runbooks,
-                                       options: options.runOptions, unavailable: resources.unavailable,
+                                       options: options.runOptions, unavailable: unavailable,
                                        recording: .eager, keep: keepSessions)
         let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection
         let selected: [Runbook]

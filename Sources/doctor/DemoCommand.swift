@@ -69,7 +69,6 @@ struct DemoCommand: AsyncParsableCommand {
         // database steps are skipped with the reason (never failed for want of a database).
         let databaseMissing = sandbox.startDatabase()
         let unavailable = databaseMissing.map { ["postgres": "the demo has no database: \($0)"] } ?? [:]
-        let resources = SharedResources(unavailable: unavailable)
 
         // The sandbox's own variables, not the user's: `doctor demo` must never touch a real service.
         var configuration = Configuration()
@@ -100,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
             preamble.append("sandbox: no database (\(databaseMissing)): the database steps are skipped")
         }
         let run = CheckRun(options: options, configuration: configuration, selection: runbookIDs,
-                           preamble: options.format == .text ? preamble : [], mode: "demo", resources: resources)
+                           preamble: options.format == .text ? preamble : [], mode: "demo", unavailable: unavailable)
         let task = Task { await run.execute() }
         let signals = Self.cancelOnSignals(task, sandbox: sandbox, console: console)
         let code = await task.value

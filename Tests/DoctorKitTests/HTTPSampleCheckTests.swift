@@ -30,6 +30,21 @@ struct HTTPSampleCheckTests {
                                                 deadline: .now + check.timeout))
     }
 
+    @Test("a URL that expands to something unusable is unknown and names the runbook line that wrote it")
+    func unusableURLNamesItsLine() async throws {
+        let sample = try check("""
+                with: { url: "${API_URL}/api/health", samples: 2, interval: 100ms }
+            """)
+        var configuration = Configuration()
+        configuration.set("API_URL", "ftp://[::1", origin: .process)
+        let http = HTTPClient()
+        defer { http.close() }
+        let outcome = await sample.run(in: CheckContext(configuration: configuration, http: http, readOnly: false,
+                                                        deadline: .now + sample.timeout))
+        #expect(outcome.status == .unknown, "\(outcome.summary)")
+        #expect(outcome.evidence["url_written_at"]?.text.hasPrefix("sample.yml:9:") == true, "\(outcome.evidence.entries)")
+    }
+
     @Test("a healthy endpoint: every sample succeeds, percentiles and a breakdown are evidence")
     func healthy() async throws {
         let server = try HTTPServer { _ in .json(200, #"{"status":"ok"}"#) }

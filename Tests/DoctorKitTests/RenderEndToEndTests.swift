@@ -45,6 +45,27 @@ struct RenderEndToEndTests {
         #expect(!(step["hint"] as? String ?? "").isEmpty)
     }
 
+    @Test("deploy-failed: one problem, printed once with the runbooks that share it; `escalate render` lists it once and quotes no success line")
+    func deployFailedIsOneProblem() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-deploy-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let result = try DoctorProcess.run(["demo", "--fault", "deploy-failed"], environment: ["XDG_STATE_HOME": state])
+        #expect(result.exitCode == 2, "\(result.stdout)")
+        #expect(result.stdout.contains("\n1 problem: 2 deploys failed in the last 24h"), "\(result.stdout)")
+        #expect(result.stdout.contains("(render-deploys in deploy, intermittent-failures, missing-db-records, webhooks-not-arriving)"))
+        #expect(result.stdout.components(separatedBy: "[✗] The latest deploy is live").count == 2, "printed more than once")
+        #expect(result.stdout.contains("Problems found: 1 problem, "))
+        let summary = try DoctorProcess.run(["escalate", "render"], environment: ["XDG_STATE_HOME": state])
+        #expect(summary.exitCode == 0, "\(summary.stderr)")
+        let findings = try #require(summary.stdout.components(separatedBy: "Findings:\n").last?.components(separatedBy: "\n\n").first)
+        #expect(findings.split(separator: "\n").count == 1, "\(findings)")
+        #expect(findings.contains("[render-deploys in deploy, intermittent-failures, missing-db-records, webhooks-not-arriving]"))
+        let excerpts = try #require(summary.stdout.split(separator: "\n").first { $0.hasPrefix("Error-log excerpts:") })
+        #expect(!excerpts.contains("Payment record created"), "\(excerpts)")
+        let ruledOut = try #require(summary.stdout.components(separatedBy: "Already ruled out:\n").last?.components(separatedBy: "\n\n").first)
+        #expect(ruledOut.split(separator: "\n").count <= 8, "\(ruledOut)")
+    }
+
     @Test("a failing step after a recent deploy says it started after that deploy")
     func deployCorrelation() throws {
         // The failed deploys are minutes old; the live probe fails under env-missing in the same run.

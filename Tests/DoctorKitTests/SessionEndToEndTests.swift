@@ -50,7 +50,7 @@ struct SessionEndToEndTests {
         #expect(note.exitCode == 0, "\(note.stderr)")
         #expect(note.stdout.contains("| api-health | webhooks-not-arriving | ✓ pass |"))
         #expect(note.stdout.contains("| env-vars | webhooks-not-arriving |"))
-        #expect(note.stdout.contains("| webhooks-not-arriving | webhook-route | ? unknown | | started"))
+        #expect(note.stdout.contains("| webhook-route | webhooks-not-arriving | ? unknown | | started"))
         #expect(note.stdout.contains("did not end cleanly"))
         let list = try DoctorProcess.run(["sessions"], environment: ["XDG_STATE_HOME": state])
         #expect(list.stdout.contains("(did not end cleanly)"))

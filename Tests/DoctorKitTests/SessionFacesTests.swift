@@ -90,6 +90,35 @@ struct SessionFacesTests {
         #expect(screen.seenRevisions == [.corroboration])
     }
 
+    @Test("a step run again alone keeps the verdict its run gave it: the live proof still counts, and it reaches every runbook holding it")
+    func rerunKeepsProofs() async throws {
+        var configuration = Configuration()
+        configuration.set("STRIPE_WEBHOOK_SECRET", "whsec_test_secret", origin: .process)
+        let env = Step(id: "env", title: "Variables", kind: "env",
+                       check: EnvVariablesCheck(variables: [("STRIPE_WEBHOOK_SECRET", .required)], timeout: .seconds(1)),
+                       needs: [], hint: "fix the variables", parameters: .object([("names", .string("x"))]),
+                       location: SourceLocation(file: "t.yml", line: 1, column: 1))
+        let first = Runbook(id: "r", title: "R", symptom: "s", steps: [
+            env, Self.step("probe", ProvingCheck(variable: "STRIPE_WEBHOOK_SECRET"), needs: ["env"]),
+        ], file: "r.yml")
+        let second = Runbook(id: "q", title: "Q", symptom: "s", steps: [env], file: "q.yml")
+        let store = Self.store()
+        defer { try? FileManager.default.removeItem(atPath: store.root) }
+        let session = DiagnosisSession(mode: "scripted", configuration: configuration, runbooks: [first, second],
+                                       recording: .lazy, store: store)
+        let screen = ScreenModel()
+        session.addSink(screen)
+        _ = await session.run([first, second])
+        #expect(session.exitCode == 0)
+        let again = try #require(await session.rerun(env, of: first))
+        #expect(again.status == .pass, "\(again.summary)")
+        #expect(session.latest["q/env"]?.status == .pass)
+        #expect(screen.shown["q/env"] == session.latest["q/env"])
+        #expect(session.exitCode == 0)
+        let record = try #require(session.record())
+        #expect(record.runbooks.first { $0.id == "r" }?.steps.map(\.id) == ["env", "probe"])
+    }
+
     @Test("a failure after a recent deploy: every face says so, and the diagnosis ties it to the deploy step's runbook")
     func afterDeploy() async throws {
         var evidence = Evidence()

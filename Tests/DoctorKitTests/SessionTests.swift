@@ -110,12 +110,12 @@ struct SessionTests {
         #expect(note.contains("**When:**"))
         #expect(note.contains(" UTC"))
         #expect(note.contains("API `https://payments.example` · Stripe mode test"))
-        #expect(note.contains("| webhooks-not-arriving | webhook-route | ✗ fail | 12ms | HTTP 404 (expected 400) |"))
+        #expect(note.contains("| webhook-route | webhooks-not-arriving | ✗ fail | 12ms | HTTP 404 (expected 400) |"))
         #expect(note.contains("- status: `404`"))
         #expect(note.contains("What to do: Mount the route at /api/webhooks/stripe."))
         #expect(note.contains("## Operator notes"))
         #expect(note.contains("deploy 42 went out at 03:00"))
-        #expect(note.contains("## Ruled out\n\n- Title of api-health: HTTP 200 in 80ms"))
+        #expect(note.contains("## Ruled out\n\n- Service: api-health (HTTP 200 in 80ms)"), "\(note)")
         #expect(note.contains("1. Title of webhook-route: Mount the route at /api/webhooks/stripe."))
     }
 

@@ -26,8 +26,11 @@ public struct Diagnosis: Sendable {
     /// The distinct steps skipped for want of an input or under `--read-only` (not because a step
     /// they need did not pass: those are listed with the finding that kept them from running).
     public var notRun: [(steps: [Finding.StepRef], result: StepResult)] = []
-    /// For each finding id, the steps its failure kept from running.
+    /// The steps each finding (by id) or step not run (by `notRunKey`) kept from running.
     public var blocked: [String: [Finding.StepRef]] = [:]
+
+    /// The key of a step not run in `blocked`.
+    public static func notRunKey(_ steps: [Finding.StepRef]) -> String { "not-run:" + (steps.first?.path ?? "") }
 
     /// The findings nothing else explains and that were seen (failed or warned): the problems to act on.
     public var problems: [Finding] { findings.filter { $0.explainedBy == nil && $0.status != .unknown } }
@@ -92,11 +95,19 @@ public struct Diagnosis: Sendable {
         self.passed = passed
         self.notRun = notRun
         for (needed, step) in waiting {
-            // A step skipped behind another skipped step is kept from running by the same finding.
+            // A step skipped behind another skipped step is kept from running by the same finding,
+            // or by the step that was not run for want of an input.
             var root = needed
             while let earlier = waiting.first(where: { $0.step == root }) { root = earlier.needed }
-            guard let finding = self.findings.first(where: { $0.steps.contains(root) }) else { continue }
-            if !(blocked[finding.id] ?? []).contains(where: { $0.step == step.step }) { blocked[finding.id, default: []].append(step) }
+            let key: String
+            if let finding = self.findings.first(where: { $0.steps.contains(root) }) {
+                key = finding.id
+            } else if let entry = notRun.first(where: { $0.steps.contains(root) }) {
+                key = Self.notRunKey(entry.steps)
+            } else {
+                continue
+            }
+            if !(blocked[key] ?? []).contains(step) { blocked[key, default: []].append(step) }
         }
         runbooks = report.runbooks.map { runbook in
             var counts: [Status: Int] = [:]
@@ -111,31 +122,42 @@ public struct Diagnosis: Sendable {
         return String(summary[summary.index(summary.startIndex, offsetBy: 9)..<end.lowerBound])
     }
 
-    /// Ties each symptom to the deepest failing cause that accounts for it.
+    /// Ties each symptom to the root cause that accounts for it: a failing deploy, service or
+    /// database, followed down to the deepest one (a failed deploy explains a service that is down,
+    /// and so what the service being down explains).
     static func explain(_ findings: [Finding]) -> [Finding] {
         var explained = findings
         let causes = findings.indices.filter { findings[$0].status == .fail && findings[$0].layer < .configuration }
             .sorted { findings[$0].layer < findings[$1].layer }
-        for index in explained.indices {
-            guard let cause = causes.first(where: { Self.accounts(for: explained[index], by: findings[$0]) && $0 != index })
-            else { continue }
-            explained[index].explainedBy = findings[cause].id
-            explained[cause].explains.append(explained[index].id)
+        var direct: [Int: Int] = [:]
+        for index in findings.indices {
+            if let cause = causes.first(where: { $0 != index && Self.accounts(for: findings[index], by: findings[$0]) }) {
+                direct[index] = cause
+            }
+        }
+        // A cause is always on a deeper layer than what it explains, so the walk ends.
+        for index in direct.keys.sorted() {
+            var root = direct[index]!
+            while let deeper = direct[root] { root = deeper }
+            explained[index].explainedBy = findings[root].id
+            explained[root].explains.append(findings[index].id)
         }
         return explained
     }
 
     /// Whether `cause` (a failing deploy, service or database) accounts for `finding`.
+    ///
+    /// Timing is not causation: a failure that started after a deploy is not explained by it
+    /// unless it is what a deploy that cannot go live produces (the service and its symptoms). A
+    /// wrong key, secret or database stays a problem of its own.
     static func accounts(for finding: Finding, by cause: Finding) -> Bool {
         guard finding.layer > cause.layer else { return false }
         switch cause.layer {
         case .deploy:
-            // A service that cannot deploy explains a service that is down and what follows from it.
-            return finding.layer != .configuration || finding.status == .unknown
-                || finding.evidence["after_deploy"] != nil
+            return finding.layer == .service || finding.layer == .symptom
         case .service:
             // A service that is down explains what needs it: probes, latency, deliveries, logs.
-            return finding.layer == .symptom || finding.status == .unknown || finding.kind == "webhook-secret"
+            return finding.layer == .symptom || finding.kind == "webhook-secret"
         case .database:
             return Self.needsDatabase(finding)
         case .configuration, .symptom:

@@ -58,13 +58,13 @@ public struct Finding: Sendable, Equatable, Encodable {
     /// The runbook ids that share it, in run order.
     public var runbooks: [String] { steps.map(\.runbook) }
 
-    /// What makes two step results the same finding: the same check with the same outcome.
+    /// What makes two step results the same finding: the same step and check with the same outcome.
     ///
     /// A step shared by several runbooks runs once per run (one fingerprint, one outcome), so its
-    /// copies differ only in runbook; two different steps that happen to read alike keep their
-    /// evidence apart.
+    /// copies differ only in runbook; two different steps that happen to read alike ("cancelled",
+    /// "API_URL is not set") stay apart by their ids.
     public static func identity(of result: StepResult) -> String {
-        "\(result.kind)\u{1F}\(result.status.rawValue)\u{1F}\(result.summary)\u{1F}"
+        "\(result.id)\u{1F}\(result.kind)\u{1F}\(result.status.rawValue)\u{1F}\(result.summary)\u{1F}"
             + result.evidence.entries.map { "\($0.key)=\($0.value.text)" }.joined(separator: "\u{1E}")
     }
 }
@@ -102,6 +102,7 @@ extension Finding {
             result.evidence["url"]?.text.hasSuffix("/api/health") ?? false
         }
 
+        /// Deeper layers (causes) order first.
         public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 }

@@ -4,12 +4,14 @@ extension Runner {
     /// terminal that saw the first verdict end with the same one as the report.
     static func corroborate(
         _ reports: [RunbookReport], _ runbooks: [Runbook], configuration: Configuration,
-        progress: @Sendable (StepEvent) -> Void
+        known: [String: String] = [:], progress: @Sendable (StepEvent) -> Void
     ) -> [RunbookReport] {
         var proofs: [String: String] = [:]
         for step in reports.flatMap(\.steps) {
             for variable in step.proves ?? [] where proofs[variable] == nil { proofs[variable] = step.id }
         }
+        // What this run proved first; what earlier runs of the session proved where it proved nothing.
+        proofs.merge(known) { own, _ in own }
         guard !proofs.isEmpty else { return reports }
         var revised = reports
         for (index, runbook) in runbooks.enumerated() where index < revised.count {

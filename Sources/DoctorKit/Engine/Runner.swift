@@ -67,12 +67,16 @@ public final class Runner: Sendable {
     private let cache = StepCache()
     /// Shared by every step of every run of this runner (one database session, not one per step).
     public let resources: SharedResources
+    /// Variables proved to work by steps of earlier runs of the session (variable → step id): a step
+    /// run again alone is judged with them, as it was in the run that proved them.
+    private let knownProofs: [String: String]
 
     /// A runner over the given configuration and client.
     public init(
         configuration: Configuration, http: HTTPClient, options: RunOptions = RunOptions(),
-        resources: SharedResources = SharedResources()
+        resources: SharedResources = SharedResources(), knownProofs: [String: String] = [:]
     ) {
+        self.knownProofs = knownProofs
         self.configuration = configuration
         self.http = http
         self.options = options
@@ -142,7 +146,7 @@ public final class Runner: Sendable {
                 id: runbook.id, title: runbook.title, status: Status.worst(steps.map(\.status)),
                 escalation: runbook.escalation, steps: steps))
         }
-        reports = Self.corroborate(reports, runbooks, configuration: configuration, progress: progress)
+        reports = Self.corroborate(reports, runbooks, configuration: configuration, known: knownProofs, progress: progress)
         reports = Self.nameColdStart(reports, requestLog.entries, progress: progress)
         reports = Self.correlateDeploy(reports, progress: progress)
         let status = Status.worst(reports.map(\.status))

@@ -29,7 +29,7 @@ public enum IncidentNote {
             lines.append("| \(cell(step.id)) | \(cell(runbooks.joined(separator: ", "))) | \(step.status.symbol) \(step.status.rawValue) | \(step.status == .skip ? "" : duration(step.durationMs)) | \(cell(step.summary)) |")
         }
         for open in session.unfinished {
-            lines.append("| \(cell(open.runbook)) | \(cell(open.step)) | ? unknown | | started \(utc(open.since)) and never reported (process ended) |")
+            lines.append("| \(cell(open.step)) | \(cell(open.runbook)) | ? unknown | | started \(utc(open.since)) and never reported (process ended) |")
         }
         lines.append("")
 
@@ -40,7 +40,10 @@ public enum IncidentNote {
                 let places = finding.steps.map { "`\($0.path)`" }.joined(separator: ", ")
                 lines.append("### \(finding.status.symbol) \(finding.title) (\(places))")
                 lines.append("")
-                if let cause = finding.explainedBy { lines.append("Explained by `\(cause)`.") ; lines.append("") }
+                if let cause = finding.explainedBy {
+                    lines.append("Explained by `\(cause)`.")
+                    lines.append("")
+                }
                 let step = report.allSteps.first { $0.runbook == finding.steps[0].runbook && $0.step.id == finding.steps[0].step }?.step
                 let when = step.map { " at \(utc($0.startedAt)) after \(duration($0.durationMs))" } ?? ""
                 lines.append("\(finding.status.rawValue.uppercased())\(when): \(finding.summary)")
@@ -94,7 +97,7 @@ public enum IncidentNote {
         var rows: [(step: StepResult, runbooks: [String])] = []
         var index: [String: Int] = [:]
         for (runbook, step) in report.allSteps {
-            let identity = step.id + "\u{1F}" + Finding.identity(of: step)
+            let identity = Finding.identity(of: step)
             if let at = index[identity] {
                 rows[at].runbooks.append(runbook)
             } else {

@@ -3,7 +3,11 @@ import Foundation
 extension TextRenderer {
     /// The verdict first: how many problems, the likely cause, what it explains, what to do next.
     public func verdict(_ diagnosis: Diagnosis) -> String {
-        guard let cause = diagnosis.cause else { return style.paint("No problem found.", .pass) }
+        guard let cause = diagnosis.cause else {
+            guard diagnosis.passed.isEmpty else { return style.paint("No problem found.", .pass) }
+            let skipped = diagnosis.notRun.count + diagnosis.blocked.values.map(\.count).reduce(0, +)
+            return style.paint("Nothing was checked: \(skipped) step\(skipped == 1 ? "" : "s") skipped (see below).", .skip)
+        }
         let problems = diagnosis.problems.count
         let lead: String
         if problems == 0 {
@@ -25,13 +29,10 @@ extension TextRenderer {
         guard !diagnosis.findings.isEmpty else { return "" }
         var out = "\n" + style.bold("Findings") + "\n"
         for finding in diagnosis.findings where finding.explainedBy == nil {
-            out += self.finding(finding) + "\n"
-            if let blocked = diagnosis.blocked[finding.id], !blocked.isEmpty {
-                out += style.dim("    kept from running: " + Self.places(blocked)) + "\n"
-            }
+            out += self.finding(finding) + keptFromRunning(diagnosis.blocked[finding.id]) + "\n"
             for symptom in diagnosis.explained(by: finding) {
-                out += self.finding(symptom).split(separator: "\n", omittingEmptySubsequences: false)
-                    .map { "    " + $0 }.joined(separator: "\n") + "\n"
+                let text = self.finding(symptom) + keptFromRunning(diagnosis.blocked[symptom.id])
+                out += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
             }
         }
         return out
@@ -59,6 +60,8 @@ extension TextRenderer {
             out += "\(style.paint("[\(Status.skip.symbol)]", .skip)) \(result.title): \(result.summary)"
                 + style.dim(" (\(steps[0].step) in \(steps.map(\.runbook).joined(separator: ", ")))") + "\n"
             if let hint = result.hint { out += "    " + style.paint("→", .skip) + " \(hint)\n" }
+            let kept = keptFromRunning(diagnosis.blocked[Diagnosis.notRunKey(steps)])
+            if !kept.isEmpty { out += kept.dropFirst() + "\n" }
         }
         return out
     }
@@ -72,6 +75,12 @@ extension TextRenderer {
             runbooks[step.step, default: []].append(step.runbook)
         }
         return order.map { "\($0) (\(runbooks[$0]!.joined(separator: ", ")))" }.joined(separator: ", ")
+    }
+
+    /// `\n    kept from running: …` for the steps a finding or a step not run held back, or nothing.
+    func keptFromRunning(_ steps: [Finding.StepRef]?) -> String {
+        guard let steps, !steps.isEmpty else { return "" }
+        return "\n" + style.dim("    kept from running: " + Self.places(steps))
     }
 
     /// One line per finding, for the end of a streamed run (the details were shown as they came).
@@ -98,7 +107,8 @@ extension TextRenderer {
         for tally in diagnosis.runbooks {
             let parts = [(Status.pass, "passed"), (.skip, "skipped"), (.fail, "failed"), (.warn, "warned"), (.unknown, "unknown")]
                 .compactMap { status, word in tally.counts[status].map { "\($0) \(word)" } }
-            lines.append("  \(style.paint(Status.worst(Array(tally.counts.keys)).symbol, Status.worst(Array(tally.counts.keys)))) \(tally.title) (\(tally.id)): \(parts.joined(separator: ", "))")
+            let worst = Status.worst(Array(tally.counts.keys))
+            lines.append("  \(style.paint(worst.symbol, worst)) \(tally.title) (\(tally.id)): \(parts.joined(separator: ", "))")
         }
         let notes = diagnosis.passed.compactMap { entry in entry.result.hint.map { (entry.result, $0) } }
         for (result, hint) in notes {

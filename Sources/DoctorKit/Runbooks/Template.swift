@@ -7,10 +7,14 @@ public struct Template: Sendable, Equatable {
     public let text: String
     /// The variables it names, in order of appearance.
     public let variables: [String]
+    /// Where the runbook writes it: a value that expands to something unusable at run time is
+    /// traced back to its line.
+    public let location: SourceLocation
 
     /// Parses `text`; errors point at `location`.
     public init(_ text: String, at location: SourceLocation) throws(RunbookError) {
         self.text = text
+        self.location = location
         var names: [String] = []
         var rest = Substring(text)
         while let open = rest.range(of: "${") {

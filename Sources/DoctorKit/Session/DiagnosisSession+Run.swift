@@ -18,34 +18,53 @@ extension DiagnosisSession {
     /// `sinks` receive this run's events only (besides the session's own sinks). Cancelling the
     /// calling task cancels the steps still running; they end `unknown`.
     public func run(_ selected: [Runbook], sinks: [any DiagnosisSink] = []) async -> RunReport {
+        await run(selected, sinks: sinks, runner: makeRunner())
+    }
+
+    private func run(_ selected: [Runbook], sinks: [any DiagnosisSink], runner: Runner) async -> RunReport {
         runSinks = sinks
         defer { runSinks = [] }
         recorder?.runbooksStarting(selected)
-        let runner = makeRunner()
         let gate = PublishGate(self)
         let raw = await runner.run(selected, session: id) { event in gate.publish(event) }
         return gate.close(raw, failOn: options.failOn)
     }
 
     /// Runs one step again, now, ignoring its needs and any earlier result; the same diagnostic in
-    /// other runbooks that already have a result (same fingerprint) takes the new one too.
+    /// other places that already have a result (same fingerprint) takes the new one too.
+    ///
+    /// The step is judged with what earlier runs of the session proved (a variable a live step
+    /// showed to work), as it was in the run that proved it. A re-run cancelled before it answered
+    /// changes only its own result.
     public func rerun(_ step: Step, of runbook: Runbook, sinks: [any DiagnosisSink] = []) async -> StepResult? {
         var single = step
         single.needs = []
         let alone = Runbook(id: runbook.id, title: runbook.title, symptom: runbook.symptom,
                             escalation: runbook.escalation, guide: runbook.guide, steps: [single], file: runbook.file)
-        let report = await run([alone], sinks: sinks)
+        // The whole runbook first: the record keeps a runbook's step order from its first start.
+        recorder?.runbooksStarting([runbook])
+        let report = await run([alone], sinks: sinks, runner: makeRunner(knownProofs: provenVariables()))
         guard let result = report.runbooks.first?.steps.first else { return nil }
-        for other in runbooks where other.id != runbook.id {
-            for same in other.steps where same.fingerprint == step.fingerprint && latest["\(other.id)/\(same.id)"] != nil {
+        if result.status == .unknown && result.summary == "cancelled" { return result }
+        for other in runbooks {
+            for same in other.steps where same.fingerprint == step.fingerprint && !(other.id == runbook.id && same.id == step.id)
+                && latest["\(other.id)/\(same.id)"] != nil {
                 var copy = result
                 copy.id = same.id
                 copy.title = same.title
-                keep(copy, runbook: other.id)
-                recorder?.record(.finished(runbook: other.id, result: copy))
+                publish(.finished(runbook: other.id, result: copy))
             }
         }
         return result
+    }
+
+    /// The variables the session's latest results proved to work, with the step that proved each.
+    func provenVariables() -> [String: String] {
+        var proofs: [String: String] = [:]
+        for (_, result) in results {
+            for variable in result.proves ?? [] where proofs[variable] == nil { proofs[variable] = result.id }
+        }
+        return proofs
     }
 }
 

@@ -20,8 +20,11 @@ extension DiagnosisSink {
 /// latest results, published to sinks. `--check`, `demo` and the interactive session are faces
 /// over it; they parse arguments and print, the session does the rest.
 ///
-/// Not thread-safe by design: a face drives it from one thread (the REPL's reader thread, or the
-/// check command's task); the runner's concurrent events are serialised inside `run`.
+/// One operation at a time: a face drives it from one thread (the REPL's reader thread, or the
+/// check command's task) and waits for each `run` before the next call; the runner's concurrent
+/// events are serialised inside `run`. It is `Sendable` only so that a face can hand it to the
+/// task that runs it. Sinks are called one at a time under that serialisation and must not call
+/// back into the session.
 public final class DiagnosisSession: @unchecked Sendable {
     /// How a session is recorded.
     public enum Recording: Sendable {
@@ -51,7 +54,7 @@ public final class DiagnosisSession: @unchecked Sendable {
     public private(set) var redactor: Redactor
     /// Problems met while recording (the journal could not be created, the note not written), in order.
     public private(set) var diagnostics: [String] = []
-    /// The latest result of each `runbook/step`, redacted, and the order they first appeared in.
+    /// The latest result of each `runbook/step`, redacted.
     public private(set) var latest: [String: StepResult] = [:]
     /// The keys of `latest` in the order they first appeared.
     public private(set) var order: [String] = []
@@ -139,32 +142,6 @@ public final class DiagnosisSession: @unchecked Sendable {
         order.compactMap { key in latest[key].map { (runbookOf[key] ?? "", $0) } }
     }
 
-    /// The session's latest results as one report, in the runbooks' order.
-    public func currentReport() -> RunReport {
-        var reports: [RunbookReport] = []
-        for (runbook, step) in results {
-            if let index = reports.firstIndex(where: { $0.id == runbook }) {
-                reports[index].steps.append(step)
-            } else {
-                let source = runbooks.first { $0.id == runbook }
-                reports.append(RunbookReport(id: runbook, title: source?.title ?? runbook, status: .skip,
-                                             escalation: source?.escalation, steps: [step]))
-            }
-        }
-        for index in reports.indices {
-            let position = runbooks.first { $0.id == reports[index].id }.map { runbook in
-                { (id: String) in runbook.steps.firstIndex { $0.id == id } ?? .max }
-            }
-            if let position { reports[index].steps.sort { position($0.id) < position($1.id) } }
-            reports[index].status = Status.worst(reports[index].steps.map(\.status))
-        }
-        let status = Status.worst(reports.map(\.status))
-        return RunReport(
-            status: status, exitCode: exitCode, session: id, startedAt: startedAt, finishedAt: Date(),
-            durationMs: Int(Date().timeIntervalSince(startedAt) * 1000), target: configuration.value("API_URL"),
-            stripeMode: stripeMode, notices: configuration.notices.map(redactor.redact), runbooks: reports)
-    }
-
     // MARK: Variables
 
     /// Sets a variable for the rest of the session; a replaced secret stays masked everywhere.
@@ -213,7 +190,7 @@ public final class DiagnosisSession: @unchecked Sendable {
     public func finish(exitCode: Int32? = nil) -> String? {
         guard case let .recording(recorder) = recorderState else { return nil }
         do {
-            return try recorder.finish(status: status, exitCode: exitCode ?? self.exitCode)
+            return try recorder.finish(status: status, exitCode: exitCode ?? self.exitCode, redactor: redactor)
         } catch {
             diagnostics.append("incident note not written: \(error.localizedDescription)")
             return nil
@@ -256,8 +233,8 @@ public final class DiagnosisSession: @unchecked Sendable {
     }
 
     /// A runner for one command: shared steps run once within it, and nothing stale is reused later.
-    func makeRunner() -> Runner {
+    func makeRunner(knownProofs: [String: String] = [:]) -> Runner {
         Runner(configuration: configuration, http: http, options: options,
-               resources: SharedResources(unavailable: unavailable))
+               resources: SharedResources(unavailable: unavailable), knownProofs: knownProofs)
     }
 }

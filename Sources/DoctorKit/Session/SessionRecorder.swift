@@ -57,12 +57,15 @@ public final class SessionRecorder: Sendable {
     ///
     /// - Returns: the note's path in the session folder.
     @discardableResult
-    public func finish(status: Status, exitCode: Int32) throws(SessionError) -> String {
+    public func finish(status: Status, exitCode: Int32, redactor: Redactor? = nil) throws(SessionError) -> String {
         journal.append(.sessionEnd(status: status, exitCode: exitCode, time: Date()))
         journal.close()
         let record = try store.load(id)
         let path = store.notePath(of: id)
-        try SessionStore.writeFile(IncidentNote.render(record), to: path)
+        // Redacted again with the session's secrets as they are now: one set during the session
+        // after a result showed it is masked in the note too.
+        let note = IncidentNote.render(record)
+        try SessionStore.writeFile(redactor.map { $0.redact(note) } ?? note, to: path)
         return path
     }
 

@@ -119,8 +119,8 @@ final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
     private let console: Console
     private let renderer: TextRenderer
     private let prefixed: Bool
-    /// What each shared diagnostic was first shown as, so a step shared by several runbooks is
-    /// printed once (with the other runbooks named) rather than once per runbook.
+    /// The runbook each result was first shown under, so a step shared by several runbooks is
+    /// printed once rather than once per runbook (the closing diagnosis names them all).
     private var shown: [String: String] = [:]
 
     init(console: Console, renderer: TextRenderer, prefixed: Bool) {

@@ -115,6 +115,7 @@ public struct HTTPCheck: CheckKind {
             case .cancelled:
                 return CheckOutcome(.unknown, "cancelled", evidence: evidence)
             case .invalidURL:
+                evidence["url_written_at"] = .string(url.location.description)
                 return CheckOutcome(.unknown, error.localizedDescription, evidence: evidence,
                                     hint: "Check API_URL: it must be an absolute http(s) URL such as https://NAME.onrender.com.")
             case .timedOut:

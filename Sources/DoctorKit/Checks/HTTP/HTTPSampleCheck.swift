@@ -121,7 +121,11 @@ public struct HTTPSampleCheck: CheckKind {
                     }
                 } catch {
                     if error == .cancelled { return CheckOutcome(.unknown, "cancelled", evidence: evidence) }
-                    if case .invalidURL = error { return CheckOutcome(.unknown, error.localizedDescription, evidence: evidence) }
+                    if case .invalidURL = error {
+                        var evidence = evidence
+                        evidence["url_written_at"] = .string(url.location.description)
+                        return CheckOutcome(.unknown, error.localizedDescription, evidence: evidence)
+                    }
                     record.add(error)
                 }
             }
