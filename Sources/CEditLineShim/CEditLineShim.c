@@ -119,6 +119,54 @@ int doctor_tty_guard_install(int fd) {
     return 0;
 }
 
+static volatile sig_atomic_t status_shown = 0;
+static int status_fd = -1;
+static const int status_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
+#define STATUS_COUNT (sizeof status_signals / sizeof status_signals[0])
+static struct sigaction status_previous[STATUS_COUNT];
+static int status_installed[STATUS_COUNT];
+
+void doctor_status_line_shown(int shown) { status_shown = shown; }
+
+static void status_clear(void) {
+    if (status_shown && status_fd >= 0) {
+        static const char clear[] = "\r\033[K";
+        ssize_t ignored = write(status_fd, clear, sizeof clear - 1);
+        (void)ignored;
+        status_shown = 0;
+    }
+}
+
+static void on_status_signal(int signo) {
+    status_clear();
+    // Hand the signal on to whoever had it before (the default ends the process as it would have).
+    for (size_t i = 0; i < STATUS_COUNT; i++) {
+        if (status_signals[i] == signo && status_installed[i]) sigaction(signo, &status_previous[i], NULL);
+    }
+    raise(signo);
+}
+
+static void status_clear_at_exit(void) { status_clear(); }
+
+void doctor_status_line_guard_install(int fd) {
+    if (status_fd >= 0) return;
+    status_fd = fd;
+    atexit(status_clear_at_exit);
+    for (size_t i = 0; i < STATUS_COUNT; i++) {
+        struct sigaction current;
+        if (sigaction(status_signals[i], NULL, &current) != 0) continue;
+        // A SIGINT someone handles (the session's Ctrl-C, the demo's cancellation) or ignores stays
+        // theirs: they end the run, and the status line is cleared as the run ends.
+        if (status_signals[i] == SIGINT && current.sa_handler != SIG_DFL) continue;
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_status_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND | SA_NODEFER;
+        if (sigaction(status_signals[i], &action, &status_previous[i]) == 0) status_installed[i] = 1;
+    }
+}
+
 ssize_t doctor_read_secret(int fd, char *buffer, size_t size) {
     if (size == 0) return -1;
     struct termios original, quiet;

@@ -59,7 +59,11 @@ struct CheckRun {
         }
         // A session that cannot be recorded (read-only home, full disk) must not stop the diagnosis.
         session.diagnostics.forEach { console.error($0) }
-        var report = await session.run(selected)
+        // What the run is doing, on a terminal, while it runs; cleared before the report is printed.
+        let status = StatusLine.make(disabled: options.noProgress || !printReport,
+                                     machineOutput: options.format != .text && options.output == nil, cancelHint: false)
+        var report = await session.run(selected, sinks: status.map { [$0] } ?? [])
+        status?.stop()
         let recordedBefore = session.diagnostics.count
         report.notePath = session.finish(exitCode: report.exitCode)
         if let path = report.notePath, let copy = options.note {

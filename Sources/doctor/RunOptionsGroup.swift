@@ -39,6 +39,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "No colour (also NO_COLOR).")
     var noColor = false
 
+    @Flag(name: .customLong("no-progress"), help: "No status line on a terminal while steps run (also NO_PROGRESS).")
+    var noProgress = false
+
     @Option(name: .customLong("stripe-api-base"), help: ArgumentHelp("Send Stripe API calls here instead of https://api.stripe.com (tests, sandbox).", valueName: "url"))
     var stripeAPIBase: String?
 

@@ -38,7 +38,7 @@ struct CorroborationTests {
         let report = await runner.run([Runbook(id: "r", title: "R", symptom: "s", steps: steps, file: "r.yml")]) { event in
             switch event {
             case let .finished(_, result), let .revised(_, result, _): events.withLock { $0.append(result) }
-            case .started: break
+            case .started, .progress: break
             }
         }
         return (report, events.withLock { $0 })

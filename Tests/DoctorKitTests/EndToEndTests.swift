@@ -109,6 +109,8 @@ struct EndToEndTests {
     func slow() throws {
         let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--fault", "slow"])
         #expect(result.exitCode == 1, "\(result.stdout)")
+        // Standard error is a pipe: no status line, not a byte of one.
+        #expect(!result.stderr.contains(" running, ") && !result.stderr.contains("\u{1B}[K"), "\(result.stderr)")
         #expect(result.stdout.contains("over the 1.0s healthy threshold"))
         let lenient = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--fault", "slow", "--fail-on", "fail"])
         #expect(lenient.exitCode == 0)

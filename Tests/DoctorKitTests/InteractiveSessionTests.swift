@@ -38,6 +38,12 @@ struct InteractiveSessionTests {
         try terminal.expect("[!] The API answers its health check")
         try terminal.expect("Warnings found")
         try terminal.expect(Self.prompt)
+        // While the slow step ran, a status line said so; it was erased before each result and at
+        // the end, so no line left on screen holds it.
+        #expect(terminal.raw.contains("running, "), "no status line:\n\(terminal.raw)")
+        #expect(terminal.raw.contains("Ctrl-C cancels"))
+        #expect(terminal.raw.contains("api-health ("), "the longest-running step is not named")
+        #expect(!terminal.visibleLines.contains { $0.contains(" running, ") }, "\(terminal.visibleLines)")
 
         terminal.send("\u{1B}[A")
         try terminal.expect("run webhooks-not-arriving")
@@ -48,6 +54,25 @@ struct InteractiveSessionTests {
         terminal.send("\u{4}")
         #expect(terminal.waitForExit() == 1, "\(terminal.transcript)")
         #expect(terminal.transcript.contains("session note written to \(state)/doctor/sessions/"))
+    }
+
+    @Test("doctor demo on a terminal: the status line shows a sampler's count and is gone before the report; NO_PROGRESS turns it off")
+    func statusLineInCheckMode() throws {
+        let state = try Self.stateFolder()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let terminal = try PseudoTerminal(["demo", "high-latency", "--fault", "slow"],
+                                          environment: ["HOME": state, "XDG_STATE_HOME": state])
+        try terminal.expect("latency-sample ")
+        #expect(terminal.waitForExit(timeout: .seconds(30)) == 1, "\(terminal.transcript)")
+        #expect(terminal.raw.range(of: #"latency-sample \d+/10"#, options: .regularExpression) != nil, "\(terminal.raw)")
+        #expect(!terminal.visibleLines.contains { $0.contains(" running, ") }, "\(terminal.visibleLines)")
+        #expect(terminal.transcript.contains("Warnings found"))
+
+        let quiet = try PseudoTerminal(["demo", "webhooks-not-arriving", "--fault", "slow"],
+                                       environment: ["HOME": state, "XDG_STATE_HOME": state, "NO_PROGRESS": "1"])
+        #expect(quiet.waitForExit(timeout: .seconds(30)) == 1, "\(quiet.transcript)")
+        #expect(!quiet.raw.contains(" running, "), "\(quiet.raw)")
+        #expect(!quiet.raw.contains("\u{1B}[K"))
     }
 
     @Test("on a terminal a revision made after the run (a cold start) is shown, kept by `status` and ends the session as the report does")

@@ -103,6 +103,18 @@ final class PseudoTerminal {
     /// Everything the program wrote so far, without escape sequences.
     var transcript: String { Self.plain(output) }
 
+    /// Everything the program wrote so far, as written.
+    var raw: String { output }
+
+    /// What stays visible of each line once carriage returns and erase-to-end-of-line have acted:
+    /// the text after the last erase, without escape sequences.
+    var visibleLines: [String] {
+        output.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let tail = line.range(of: "\u{1B}[K", options: .backwards).map { String(line[$0.upperBound...]) } ?? String(line)
+            return Self.plain(tail)
+        }
+    }
+
     /// Waits for the program to end and returns its exit code (nil if it did not end in time).
     func waitForExit(timeout: Duration = .seconds(15)) -> Int32? {
         let deadline = ContinuousClock.now + timeout

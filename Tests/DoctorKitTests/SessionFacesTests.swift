@@ -13,7 +13,7 @@ final class ScreenModel: DiagnosisSink, @unchecked Sendable {
     func receive(_ event: StepEvent) {
         lock.withLock {
             switch event {
-            case .started: break
+            case .started, .progress: break
             case let .finished(runbook, result): lines["\(runbook)/\(result.id)"] = result
             case let .revised(runbook, result, reason):
                 lines["\(runbook)/\(result.id)"] = result

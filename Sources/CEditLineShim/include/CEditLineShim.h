@@ -27,6 +27,14 @@ int doctor_tty_guard_install(int fd);
 /// Puts the terminal back as it was when the guard was installed (async-signal-safe).
 void doctor_tty_restore(void);
 
+/// Clears a status line drawn on `fd` (a carriage return and erase-to-end-of-line) at exit and on
+/// SIGINT (when nothing else handles it), SIGTERM, SIGHUP and fatal signals, whenever
+/// `doctor_status_line_shown(1)` says one is on screen; the signal then goes on to whoever had it.
+/// Idempotent.
+void doctor_status_line_guard_install(int fd);
+/// Says whether a status line is on screen now (async-signal-safe to read from the handler).
+void doctor_status_line_shown(int shown);
+
 /// Reads one line from `fd` with echo off (restored afterwards, also on Ctrl-C). Returns the
 /// length without the newline, -1 on end of input or error, -2 when interrupted.
 ssize_t doctor_read_secret(int fd, char *buffer, size_t size);

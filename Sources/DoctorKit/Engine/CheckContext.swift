@@ -14,12 +14,17 @@ public struct CheckContext: Sendable {
     public var stepID: String
     /// The run's requests to the service under diagnosis, when the runner keeps one.
     public var requestLog: TargetRequestLog?
+    /// Says how far a long step has got (`4/10`, `waiting for the Payment row, 6 s left`), for a
+    /// terminal's status line; never recorded.
+    public var progress: @Sendable (String) -> Void
 
     /// A context with the given parts.
     public init(
         configuration: Configuration, http: HTTPClient, readOnly: Bool, deadline: ContinuousClock.Instant,
-        resources: SharedResources = SharedResources(), stepID: String = "", requestLog: TargetRequestLog? = nil
+        resources: SharedResources = SharedResources(), stepID: String = "", requestLog: TargetRequestLog? = nil,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.progress = progress
         self.configuration = configuration
         self.http = http
         self.readOnly = readOnly

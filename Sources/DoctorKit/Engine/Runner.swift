@@ -33,6 +33,8 @@ public enum StepEvent: Sendable {
     case finished(runbook: String, result: StepResult)
     /// A finished step's result, judged again once the whole run was known; it replaces the earlier one.
     case revised(runbook: String, result: StepResult, reason: StepRevision)
+    /// How far a running step has got (`4/10`), for a status line; not a result, never journaled.
+    case progress(runbook: String, step: String, detail: String)
 }
 
 /// Why the runner revised a result after the run: the passes that need every step's result.
@@ -178,7 +180,8 @@ public final class Runner: Sendable {
             }
             defer { semaphore.release() }
             progress(.started(runbook: runbook.id, step: step.id))
-            return await execute(step, deadline: deadline, requestLog: requestLog)
+            let detail: @Sendable (String) -> Void = { text in progress(.progress(runbook: runbook.id, step: step.id, detail: text)) }
+            return await execute(step, deadline: deadline, requestLog: requestLog, detail: detail)
         }
         var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
                                  startedAt: outcome.startedAt, duration: outcome.duration)
@@ -191,7 +194,10 @@ public final class Runner: Sendable {
         return result
     }
 
-    private func execute(_ step: Step, deadline runDeadline: ContinuousClock.Instant, requestLog: TargetRequestLog) async -> TimedOutcome {
+    private func execute(
+        _ step: Step, deadline runDeadline: ContinuousClock.Instant, requestLog: TargetRequestLog,
+        detail: @escaping @Sendable (String) -> Void
+    ) async -> TimedOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let startedAt = Date()
@@ -199,7 +205,7 @@ public final class Runner: Sendable {
         let stepDeadline = min(ownDeadline, runDeadline)
         let context = CheckContext(
             configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
-            resources: resources, stepID: step.id, requestLog: requestLog)
+            resources: resources, stepID: step.id, requestLog: requestLog, progress: detail)
         let timeout = step.timeout
         var outcome = await firstOf(
             { await step.check.run(in: context) },

@@ -25,6 +25,7 @@ extension DiagnosisSession {
         runSinks = sinks
         defer { runSinks = [] }
         recorder?.runbooksStarting(selected)
+        announceStart(selected)
         let gate = PublishGate(self)
         let raw = await runner.run(selected, session: id) { event in gate.publish(event) }
         return gate.close(raw, failOn: options.failOn)
@@ -82,7 +83,7 @@ final class PublishGate: @unchecked Sendable {
         lock.withLock {
             guard !closed else { return }
             switch event {
-            case .started: break
+            case .started, .progress: break
             case let .finished(runbook, result), let .revised(runbook, result, _):
                 announced["\(runbook)/\(result.id)"] = result
             }

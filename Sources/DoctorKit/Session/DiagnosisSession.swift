@@ -5,13 +5,18 @@ import Foundation
 /// Every event a sink receives is already redacted with the secrets the session knows at that
 /// moment, and events arrive one at a time, in the order the session published them.
 public protocol DiagnosisSink: AnyObject, Sendable {
-    /// A step started, finished, or had its result revised (apply it: it replaces the earlier one).
+    /// A run is about to start these runbooks (a status line counts their steps).
+    func runStarting(_ runbooks: [Runbook])
+    /// A step started, finished, or had its result revised (apply it: it replaces the earlier one),
+    /// or says how far it has got.
     func receive(_ event: StepEvent)
     /// A run ended; `report` holds every step's final result and equals what the events built.
     func runFinished(_ report: RunReport)
 }
 
 extension DiagnosisSink {
+    /// Nothing to do by default.
+    public func runStarting(_ runbooks: [Runbook]) {}
     /// Nothing to do by default.
     public func runFinished(_ report: RunReport) {}
 }
@@ -204,17 +209,21 @@ public final class DiagnosisSession: @unchecked Sendable {
         let safe: StepEvent
         switch event {
         case .started: safe = event
+        case let .progress(runbook, step, detail): safe = .progress(runbook: runbook, step: step, detail: redactor.redact(detail))
         case let .finished(runbook, result): safe = .finished(runbook: runbook, result: redactor.redact(result))
         case let .revised(runbook, result, reason): safe = .revised(runbook: runbook, result: redactor.redact(result), reason: reason)
         }
         switch safe {
-        case .started: break
+        case .started, .progress: break
         case let .finished(runbook, result), let .revised(runbook, result, _): keep(result, runbook: runbook)
         }
         if let recorder {
             recorder.record(safe)
             // On disk before it is on screen: a killed session still has what the operator saw.
-            if case .started = safe {} else if !(sinks.isEmpty && runSinks.isEmpty) { recorder.sync() }
+            switch safe {
+            case .started, .progress: break
+            case .finished, .revised: if !(sinks.isEmpty && runSinks.isEmpty) { recorder.sync() }
+            }
         }
         for sink in sinks + runSinks { sink.receive(safe) }
     }
@@ -225,6 +234,11 @@ public final class DiagnosisSession: @unchecked Sendable {
         if latest[key] == nil { order.append(key) }
         latest[key] = result
         runbookOf[key] = runbook
+    }
+
+    /// Tells every sink a run is starting.
+    func announceStart(_ runbooks: [Runbook]) {
+        for sink in sinks + runSinks { sink.runStarting(runbooks) }
     }
 
     /// Tells every sink a run ended.

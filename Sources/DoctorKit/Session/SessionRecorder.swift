@@ -41,6 +41,9 @@ public final class SessionRecorder: Sendable {
         // A revision is journaled as the step's new result: the record keeps the latest of each step.
         case let .finished(runbook, result), let .revised(runbook, result, _):
             journal.append(.stepResult(runbook: runbook, result: result))
+        case .progress:
+            // How far a step has got is for a terminal; the record keeps starts and results.
+            break
         }
     }
 

@@ -23,14 +23,18 @@ extension InteractiveSession {
             console.error("API_URL is not set: steps that need it will be unknown (`set API_URL=…`)")
         }
         _ = recorder
-        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: selected.count > 1)
+        let status = statusLine()
+        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: selected.count > 1, status: status)
         if selected.count == 1 {
             console.out(renderer.runbookTitle(RunbookReport(id: selected[0].id, title: selected[0].title, status: .skip,
                                                             escalation: nil, steps: [])).trimmingCharacters(in: .newlines))
         }
         if setup.interactive { console.out(renderer.style.dim("(Ctrl-C cancels)")) }
         let diagnosis = self.diagnosis
-        let (report, cancelled) = waitInterruptibly { await diagnosis.run(selected, sinks: [printer]) }
+        let (report, cancelled) = waitInterruptibly(status) {
+            await diagnosis.run(selected, sinks: [printer] + (status.map { [$0] } ?? []))
+        }
+        status?.stop()
         lastRunbook = selected.last?.id
         events.append(.ran(runbooks: selected.map(\.id), at: report.startedAt, durationMs: report.durationMs,
                            status: report.status, cancelled: cancelled))
@@ -42,18 +46,30 @@ extension InteractiveSession {
     func rerun(_ argument: String) {
         guard let (runbook, step) = resolveStep(argument, command: "step") else { return }
         _ = recorder
-        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: false)
+        let status = statusLine()
+        let printer = StreamingTextSink(console: console, renderer: renderer, prefixed: false, status: status)
         if setup.interactive { console.out(renderer.style.dim("running \(runbook.id)/\(step.id) (Ctrl-C cancels)")) }
         let diagnosis = self.diagnosis
-        let (result, _) = waitInterruptibly { await diagnosis.rerun(step, of: runbook, sinks: [printer]) }
+        let (result, _) = waitInterruptibly(status) {
+            await diagnosis.rerun(step, of: runbook, sinks: [printer] + (status.map { [$0] } ?? []))
+        }
+        status?.stop()
         guard let result else { return }
         lastRunbook = runbook.id
         events.append(.reran(runbook: runbook.id, step: step.id, at: result.startedAt, status: result.status))
     }
 
+    /// The status line of one command, on a terminal (an interactive session only).
+    func statusLine() -> StatusLine? {
+        guard setup.interactive else { return nil }
+        return StatusLine.make(disabled: !setup.progress, machineOutput: false, cancelHint: true, environment: setup.environment)
+    }
+
     /// Runs `operation` on the pool while this thread waits; Ctrl-C cancels it (the runner turns
     /// cancelled steps into unknown, "cancelled") and the wait goes on until it has returned.
-    func waitInterruptibly<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> (T, cancelled: Bool) {
+    func waitInterruptibly<T: Sendable>(
+        _ status: StatusLine? = nil, _ operation: @escaping @Sendable () async -> T
+    ) -> (T, cancelled: Bool) {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         let task = Task {
@@ -68,7 +84,10 @@ extension InteractiveSession {
                 InterruptSignal.drain()
                 if !cancelled {
                     cancelled = true
-                    console.out(" cancelling the steps still running…")
+                    let console = self.console
+                    if let status { status.withCleared { console.out(" cancelling the steps still running…") } } else {
+                        console.out(" cancelling the steps still running…")
+                    }
                     task.cancel()
                 }
             }
@@ -119,11 +138,13 @@ final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
     private let console: Console
     private let renderer: TextRenderer
     private let prefixed: Bool
+    private let status: StatusLine?
     /// The runbook each result was first shown under, so a step shared by several runbooks is
     /// printed once rather than once per runbook (the closing diagnosis names them all).
     private var shown: [String: String] = [:]
 
-    init(console: Console, renderer: TextRenderer, prefixed: Bool) {
+    init(console: Console, renderer: TextRenderer, prefixed: Bool, status: StatusLine? = nil) {
+        self.status = status
         self.console = console
         self.renderer = renderer
         self.prefixed = prefixed
@@ -132,7 +153,7 @@ final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
     func receive(_ event: StepEvent) {
         lock.withLock {
             switch event {
-            case .started: break
+            case .started, .progress: break
             case let .finished(runbook, result):
                 let identity = Finding.identity(of: result)
                 if let first = shown[identity], first != runbook { return }
@@ -142,7 +163,8 @@ final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
                 let identity = Finding.identity(of: result)
                 if let first = shown[identity], first != runbook { return }
                 shown[identity] = runbook
-                console.out(renderer.style.dim("↻ \(runbook)/\(result.id) revised: \(reason.phrase)"))
+                let note = renderer.style.dim("↻ \(runbook)/\(result.id) revised: \(reason.phrase)")
+                if let status { status.withCleared { console.out(note) } } else { console.out(note) }
                 print(result, runbook: runbook)
             }
         }
@@ -150,7 +172,8 @@ final class StreamingTextSink: DiagnosisSink, @unchecked Sendable {
 
     private func print(_ result: StepResult, runbook: String) {
         let text = renderer.step(result)
-        console.out(prefixed ? renderer.style.dim("\(runbook): ") + text : text)
+        let line = prefixed ? renderer.style.dim("\(runbook): ") + text : text
+        if let status { status.withCleared { console.out(line) } } else { console.out(line) }
     }
 }
 

@@ -22,6 +22,8 @@ final class InteractiveSession {
         var environment: [String: String] = ProcessInfo.processInfo.environment
         /// What the runs may not use (practice mode without a database), passed to every Runner.
         var unavailable: [String: String] = [:]
+        /// A status line while steps run, where the terminal and the environment allow one.
+        var progress = true
     }
 
     /// One entry of what happened, in order, for `status` and the note.

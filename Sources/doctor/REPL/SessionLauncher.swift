@@ -21,7 +21,8 @@ enum SessionLauncher {
         let setup = InteractiveSession.Setup(
             configuration: configuration, runbooks: runbooks, runbookDirectory: directory,
             options: options.runOptions, color: wantsColor(noColor: options.noColor), verbose: options.verbose,
-            interactive: Console.stdinIsTerminal, practice: practice, unavailable: unavailable)
+            interactive: Console.stdinIsTerminal, practice: practice, unavailable: unavailable,
+            progress: !options.noProgress)
         return await withCheckedContinuation { continuation in
             // libedit blocks in read() and is not thread-safe: the whole session lives on this thread,
             // off the cooperative pool, and Ctrl-C is delivered to it.

@@ -107,6 +107,7 @@ public struct HTTPSampleCheck: CheckKind {
                     record.stopped = "the step's deadline came after \(index) of \(samples) samples"
                     break
                 }
+                context.progress("\(index + 1)/\(samples)")
                 let request = HTTPRequest(method: method, url: expanded, timeout: min(perRequest, context.remaining), maxRedirects: 3)
                 do {
                     let response = try await context.perform(request)
