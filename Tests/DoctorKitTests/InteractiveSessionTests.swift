@@ -75,6 +75,21 @@ struct InteractiveSessionTests {
         #expect(!quiet.raw.contains("\u{1B}[K"))
     }
 
+    @Test("SIGTERM during a --check on a terminal erases the status line before the process ends")
+    func statusLineErasedOnSignal() throws {
+        let state = try Self.stateFolder()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let server = try FaultServers.silent()
+        let terminal = try PseudoTerminal(["--check", "webhooks-not-arriving"],
+                                          environment: ["HOME": state, "XDG_STATE_HOME": state,
+                                                        "API_URL": "http://127.0.0.1:\(server.port)"])
+        try terminal.expect("api-health (")
+        kill(terminal.pid, SIGTERM)
+        #expect(terminal.waitForExit() == 128 + SIGTERM)
+        #expect(terminal.raw.hasSuffix("\r\u{1B}[K"), "the line was left on screen: \(terminal.raw.suffix(200))")
+        #expect(!terminal.visibleLines.contains { $0.contains(" running, ") })
+    }
+
     @Test("on a terminal a revision made after the run (a cold start) is shown, kept by `status` and ends the session as the report does")
     func revisionOnScreen() throws {
         let state = try Self.stateFolder()
