@@ -7,6 +7,7 @@ import Yams
 enum YAMLReader {
     /// Reads the single document of `yaml`; nil when the text holds no document at all.
     static func read(_ yaml: String, file: String) throws(RunbookError) -> RunbookValue? {
+        try YAMLGuard.check(yaml, file: file)
         let root: Node?
         do {
             // The default resolver matches every scalar against YAML 1.1's regular expressions
