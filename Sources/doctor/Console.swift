@@ -24,6 +24,11 @@ struct Console {
         write("doctor: " + text + "\n", to: STDERR_FILENO)
     }
 
+    /// `text` on standard error as it is (redacted), with no `doctor:` prefix.
+    func raw(_ text: String) {
+        write(text, to: STDERR_FILENO)
+    }
+
     private func write(_ text: String, to descriptor: Int32) {
         let safe = redactor?.redact(text) ?? Redactor.redactPatternsOnly(text)
         // SIGPIPE is ignored, so a closed pipe (`doctor … | head`) makes write fail with EPIPE instead

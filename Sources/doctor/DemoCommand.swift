@@ -36,7 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var options: RunOptionsGroup
 
     func run() async throws {
-        let console = Console(redactor: nil)
+        let console = Console(redactor: UsageRedaction.redactor())
         if listFaults {
             // Which runbook finds each fault, so a learner knows which to run (`doctor demo ID --fault NAME`).
             let width = SandboxFault.all.map(\.name.count).max() ?? 0

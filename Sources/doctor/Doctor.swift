@@ -49,21 +49,33 @@ struct Doctor: AsyncParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            exitRedacted(error)
         }
         guard let asyncCommand = command as? AsyncParsableCommand else {
             do {
                 try command.run()
             } catch {
-                exit(withError: error)
+                exitRedacted(error)
             }
             exit()
         }
         let outcome = AsyncOutcome(asyncCommand)
         Task.detached { await outcome.run() }
         outcome.wait()
-        if let error = outcome.error { exit(withError: error) }
+        if let error = outcome.error { exitRedacted(error) }
         exit()
+    }
+
+    /// Ends the process as `exit(withError:)` would, with the message passed through the redactor:
+    /// a usage error echoes the value it rejects (`--timeout sk_live_…` given by mistake).
+    static func exitRedacted(_ error: Error) -> Never {
+        let message = fullMessage(for: error)
+        let code = exitCode(for: error)
+        if !message.isEmpty {
+            let console = Console(redactor: UsageRedaction.redactor())
+            if code == .success { console.out(message) } else { console.raw(message + "\n") }
+        }
+        Foundation.exit(code.rawValue)
     }
 
     func run() async throws {
@@ -71,12 +83,12 @@ struct Doctor: AsyncParsableCommand {
         do {
             configuration = try options.configuration()
         } catch {
-            Console(redactor: nil).error(error.localizedDescription)
+            Console(redactor: UsageRedaction.redactor()).error(error.localizedDescription)
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         guard let check else {
             if configuration.value("DOCTOR_LOG_FILE") == "-" {
-                Console(redactor: nil).error("--logs - (or DOCTOR_LOG_FILE=-) needs --check: without it standard input carries the session's commands")
+                Console(redactor: UsageRedaction.redactor()).error("--logs - (or DOCTOR_LOG_FILE=-) needs --check: without it standard input carries the session's commands")
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
             // No --check: a session, interactive on a terminal, else commands read from standard input.

@@ -29,7 +29,7 @@ struct EscalateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = SessionStore()
-        var console = Console(redactor: nil)
+        var console = Console(redactor: UsageRedaction.redactor())
         var chosen = session ?? Self.defaultSession(for: team, in: store)
         if chosen == nil {
             let configuration: Configuration

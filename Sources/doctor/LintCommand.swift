@@ -18,7 +18,7 @@ struct LintCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        let console = Console(redactor: nil)
+        let console = Console(redactor: UsageRedaction.redactor())
         let loader = RunbookLoader(registry: .standard)
         var targets = paths
         if targets.isEmpty {

@@ -67,4 +67,56 @@ struct HardeningTests {
             #expect(error.description.hasSuffix("over the 1024 KiB a runbook may have"))
         }
     }
+
+    static func redactor(_ variables: [String: String]) -> Redactor {
+        var configuration = Configuration()
+        for (name, value) in variables { configuration.set(name, value, origin: .process) }
+        return Redactor(configuration)
+    }
+
+    @Test("a secret followed by a combining mark is still masked: the search is literal, not by characters")
+    func combiningMark() {
+        let redactor = Self.redactor(["DATABASE_URL": "postgresql://payments:Pw0rdXYZ123@db.example:5432/payments"])
+        for text in ["FATAL: password authentication failed: Pw0rdXYZ123\u{301}", "\u{301}Pw0rdXYZ123\u{301}x"] {
+            let shown = redactor.redact(text)
+            #expect(!shown.utf8.elementsEqual(text.utf8))
+            #expect(shown.range(of: "Pw0rdXYZ123", options: .literal) == nil, "\(shown)")
+        }
+    }
+
+    @Test("a Sentry DSN's key is a secret in every form: sentry_key=KEY, the bare key, https://KEY:@host")
+    func sentryKey() {
+        let key = "abcdef0123456789abcdef0123456789"
+        let redactor = Self.redactor(["SENTRY_DSN": "https://\(key)@o123.ingest.us.sentry.io/456"])
+        for text in ["X-Sentry-Auth: Sentry sentry_version=7, sentry_key=\(key)", "key \(key) rejected",
+                     "https://\(key):@o123.ingest.us.sentry.io/456"] {
+            #expect(!redactor.redact(text).contains(key), "\(redactor.redact(text))")
+        }
+    }
+
+    @Test("a password's percent-encoding is masked in lower case as in upper case")
+    func percentEncodingCase() {
+        let redactor = Self.redactor(["DATABASE_URL": "postgresql://payments:a%2Bb%3Fc%5Bd@db.example:5432/payments"])
+        for text in ["connect a%2Bb%3Fc%5Bd failed", "connect a%2bb%3fc%5bd failed", "connect a+b?c[d failed"] {
+            let shown = redactor.redact(text)
+            #expect(!shown.lowercased().contains("a%2bb%3fc%5bd") && !shown.contains("a+b?c[d"), "\(shown)")
+        }
+    }
+
+    @Test("usage errors never echo a secret given by mistake")
+    func usageErrors() throws {
+        let key = "sk_test_" + "51HxQz7Abcdefghijklmnop4f2a"
+        let secret = "whsec_" + "Zx9yW8vU7tS6rQ5pO4nM3lK2"
+        for arguments in [["--check", "all", "--timeout", key], ["--check", "all", "--concurrency", secret]] {
+            let result = try DoctorProcess.run(arguments)
+            #expect(result.exitCode == 64, "\(result.stderr)")
+            #expect(!result.stderr.contains(key) && !result.stderr.contains(secret), "\(result.stderr)")
+            #expect(!result.stdout.contains(key) && !result.stdout.contains(secret))
+        }
+        let password = "Sup3rS3cretPw"
+        let demo = try DoctorProcess.run(["demo", "--fault", password],
+                                         environment: ["DATABASE_URL": "postgresql://u:\(password)@db.example/payments"])
+        #expect(demo.exitCode == 64)
+        #expect(!demo.stderr.contains(password), "\(demo.stderr)")
+    }
 }

@@ -6,7 +6,8 @@ import Foundation
 /// headers and JSON) plus the patterns of `SecretKind.all` for secrets the configuration does not
 /// know about.
 public struct Redactor: Sendable {
-    private var literals: [(String, String)] = []
+    /// Each secret form and what replaces it; forms with percent-escapes match in either case.
+    private var literals: [(form: String, replacement: String, anyCase: Bool)] = []
 
     /// The replacement for a secret with no safe display.
     public static let mask = "[redacted]"
@@ -21,12 +22,15 @@ public struct Redactor: Sendable {
                 add(password)
                 add(password.removingPercentEncoding ?? password)
             }
+            // A URL whose user name is its only credential (a Sentry DSN's `https://KEY@host`, or
+            // `https://KEY:@host`): the key travels alone too (`sentry_key=KEY`, the bare key).
+            if let user = Self.urlCredentialUser(value) { add(user) }
             for name in SecretKind.credentialParameters {
                 if let credential = Self.queryValue(value, name) { add(credential) }
             }
         }
         // Longest first, so a secret that contains another is replaced whole.
-        literals.sort { $0.0.count > $1.0.count }
+        literals.sort { $0.form.utf8.count > $1.form.utf8.count }
     }
 
     private mutating func add(_ secret: String) {
@@ -39,7 +43,9 @@ public struct Redactor: Sendable {
             forms.insert(String(text.dropFirst().dropLast()))
             forms.insert(text.dropFirst().dropLast().replacingOccurrences(of: "/", with: "\\/"))
         }
-        for form in forms where form.count >= 4 { literals.append((form, Self.display(secret))) }
+        for form in forms where form.count >= 4 {
+            literals.append((form, Self.display(secret), form.contains("%")))
+        }
     }
 
     /// What may be shown of a secret value: what its kind in `SecretKind.all` allows, else nothing.
@@ -49,9 +55,13 @@ public struct Redactor: Sendable {
 
     /// `text` with every known secret and every secret-shaped token replaced.
     public func redact(_ text: String) -> String {
+        // Literal (UTF-16 unit by unit), not by characters: a secret followed by a combining mark
+        // forms another grapheme with its last letter, and a character-wise search misses it.
         var result = text
-        for (secret, replacement) in literals where result.contains(secret) {
-            result = result.replacingOccurrences(of: secret, with: replacement)
+        for literal in literals {
+            let options: String.CompareOptions = literal.anyCase ? [.literal, .caseInsensitive] : .literal
+            guard result.range(of: literal.form, options: options) != nil else { continue }
+            result = result.replacingOccurrences(of: literal.form, with: literal.replacement, options: options)
         }
         return Self.redactPatterns(result)
     }
@@ -130,6 +140,19 @@ public struct Redactor: Sendable {
         return password.isEmpty ? nil : password
     }
 
+    /// The user name of a URL that has no password (or an empty one): then it is the credential.
+    static func urlCredentialUser(_ value: String) -> String? {
+        guard let scheme = value.range(of: "://") else { return nil }
+        let rest = value[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = rest.lastIndex(of: "@") else { return nil }
+        let userinfo = rest[..<at]
+        if let colon = userinfo.firstIndex(of: ":") {
+            guard userinfo[userinfo.index(after: colon)...].isEmpty else { return nil }
+            return String(userinfo[..<colon]).nilIfEmpty
+        }
+        return String(userinfo).nilIfEmpty
+    }
+
     static func queryValue(_ value: String, _ key: String) -> String? {
         guard let range = value.range(of: "\(key)=") else { return nil }
         return String(value[range.upperBound...].prefix { $0 != "&" && $0 != "#" })
@@ -139,4 +162,9 @@ public struct Redactor: Sendable {
 extension Redactor {
     /// Pattern-based redaction alone, for text written before the configuration is known.
     public static func redactPatternsOnly(_ text: String) -> String { redactPatterns(text) }
+}
+
+extension String {
+    /// nil for the empty string.
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

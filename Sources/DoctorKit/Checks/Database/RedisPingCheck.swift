@@ -69,7 +69,8 @@ public struct RedisPingCheck: CheckKind {
 
         private func scrub(_ text: String, password: String?) -> String {
             guard let password, password.count >= 3 else { return text }
-            return text.replacingOccurrences(of: password, with: SecretMask.hidden)
+            // Literal: a password followed by a combining mark is still the password.
+            return text.replacingOccurrences(of: password, with: SecretMask.hidden, options: .literal)
         }
     }
 }

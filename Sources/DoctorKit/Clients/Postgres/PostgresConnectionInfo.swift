@@ -138,7 +138,7 @@ public struct PostgresConnectionInfo: Sendable, Hashable, CustomStringConvertibl
     /// `text` with the password removed, in case a message ever echoes it.
     public func scrub(_ text: String) -> String {
         guard let password, password.count >= 3 else { return text }
-        return text.replacingOccurrences(of: password, with: SecretMask.hidden)
+        return text.replacingOccurrences(of: password, with: SecretMask.hidden, options: .literal)
     }
 
     /// A double-quoted SQL identifier.

@@ -117,6 +117,6 @@ public struct RenderClient: Sendable {
 
     /// `text` with this client's key reduced to prefix and last four, and every other secret masked.
     func scrub(_ text: String) -> String {
-        SecretKind.masking(in: text.replacingOccurrences(of: key, with: keyDisplay))
+        SecretKind.masking(in: text.replacingOccurrences(of: key, with: keyDisplay, options: .literal))
     }
 }

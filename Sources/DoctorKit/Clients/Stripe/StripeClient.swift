@@ -172,7 +172,7 @@ public struct StripeClient: Sendable {
     /// `text` with this client's key reduced to prefix and last four, and every secret of a
     /// `SecretKind` (other keys, tokens, passwords) to what may be shown of it.
     func scrub(_ text: String) -> String {
-        SecretKind.masking(in: text.replacingOccurrences(of: key, with: keyDisplay))
+        SecretKind.masking(in: text.replacingOccurrences(of: key, with: keyDisplay, options: .literal))
     }
 
     /// `?a=1&created%5Bgte%5D=2`: names and values percent-encoded as Stripe's libraries do.
