@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DoctorKit
+import DoctorSandbox
 
 /// Issue 20: what an attacker or an unlucky operator tried, each refused or contained.
 @Suite("Hardening")
@@ -118,5 +119,37 @@ struct HardeningTests {
                                          environment: ["DATABASE_URL": "postgresql://u:\(password)@db.example/payments"])
         #expect(demo.exitCode == 64)
         #expect(!demo.stderr.contains(password), "\(demo.stderr)")
+    }
+
+    @Test("control characters a server sends are escaped before the screen, the JSON, the journal and the note")
+    func terminalEscapes() async throws {
+        let server = try HTTPServer { _ in ServerResponse(status: 500, text: "\u{0}\u{1B}[31mred\u{1B}[2J gone", contentType: "text/plain") }
+        defer { server.stop() }
+        var configuration = Configuration()
+        configuration.set("API_URL", "http://127.0.0.1:\(server.port)", origin: .process)
+        let runbook = try RunbookLoader(registry: .standard).load(yaml: """
+            version: 1
+            id: r
+            title: R
+            symptom: s
+            steps:
+              - id: api-health
+                title: Health
+                check: http
+                with: { url: "${API_URL}/api/health", expect_status: [200] }
+                hint: Fix it.
+            """, file: "r.yml")
+        let store = SessionStore(root: NSTemporaryDirectory() + "doctor-escapes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: store.root) }
+        let session = DiagnosisSession(mode: "check", configuration: configuration, runbooks: [runbook], store: store)
+        let report = await session.run([runbook])
+        let note = try String(contentsOfFile: try #require(session.finish()), encoding: .utf8)
+        let journal = try String(contentsOfFile: store.journalPath(of: session.id), encoding: .utf8)
+        let rendered = [JSONRenderer.render(report), TextRenderer(style: TextStyle(color: false, verbose: true)).render(report), note, journal]
+        for text in rendered {
+            #expect(!text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{0}" }, "a raw control character got through")
+        }
+        #expect(report.runbooks[0].steps[0].evidence["body_excerpt"]?.text.contains("\\x00\\x1b[31mred") == true,
+                "\(report.runbooks[0].steps[0].evidence.entries)")
     }
 }

@@ -121,13 +121,33 @@ public struct Redactor: Sendable {
         return copy
     }
 
-    /// Every string of a step result passed through `redact`.
+    /// Every string of a step result passed through `redact`, with control characters made
+    /// visible: a result carries what servers, logs and databases said, and a hostile or broken
+    /// one must not be able to move the cursor or recolour what the operator reads.
     public func redact(_ step: StepResult) -> StepResult {
         var copy = step
-        copy.summary = redact(step.summary)
-        copy.hint = step.hint.map(redact)
-        copy.evidence = step.evidence.mapStrings(redact)
+        copy.summary = Self.escapingControls(redact(step.summary))
+        copy.hint = step.hint.map { Self.escapingControls(redact($0)) }
+        copy.evidence = step.evidence.mapStrings { Self.escapingControls(redact($0), keepingLines: true) }
         return copy
+    }
+
+    /// `text` with every control character (C0, DEL, C1) written as `\x1b`-style escapes; newline
+    /// and tab stay where a multi-line excerpt needs them.
+    public static func escapingControls(_ text: String, keepingLines: Bool = false) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if !isControl(scalar) || (keepingLines && (scalar == "\n" || scalar == "\t")) {
+                result.append(scalar)
+            } else {
+                result.append(contentsOf: String(format: "\\x%02x", scalar.value).unicodeScalars)
+            }
+        }
+        return String(result)
     }
 
     static func urlPassword(_ value: String) -> String? {
