@@ -152,4 +152,37 @@ struct HardeningTests {
         #expect(report.runbooks[0].steps[0].evidence["body_excerpt"]?.text.contains("\\x00\\x1b[31mred") == true,
                 "\(report.runbooks[0].steps[0].evidence.entries)")
     }
+
+    @Test("input files are read up to a bound: a sparse 2 GB capture, /dev/zero, a FIFO, a 10 MB env line; /dev/null is an empty env file")
+    func boundedReads() throws {
+        let folder = NSTemporaryDirectory() + "doctor-bounded-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let huge = folder + "/capture.txt"
+        FileManager.default.createFile(atPath: huge, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: 2 << 30)
+        try handle.close()
+        let fifo = folder + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for (path, words) in [(huge, "larger than the 4 MiB this input may have"), ("/dev/zero", "larger than the 4 MiB"),
+                              (fifo, "is a FIFO, not a file")] {
+            do {
+                _ = try CapturedDelivery.load(path: path)
+                Issue.record("\(path) loaded")
+            } catch {
+                #expect(error.localizedDescription.contains(path) && error.localizedDescription.contains(words),
+                        "\(error.localizedDescription)")
+            }
+        }
+        let env = folder + "/.env"
+        try ("API_URL=" + String(repeating: "x", count: 10 << 20) + "\n").write(toFile: env, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.unreadableFile(path: env, reason: "larger than the 1 MiB this input may have")) {
+            try DotEnv.load(path: env)
+        }
+        #expect(try DotEnv.load(path: "/dev/null").isEmpty)
+        #expect(clock.now - start < .seconds(2))
+    }
 }

@@ -78,17 +78,19 @@ public enum DotEnv {
     }
 
     /// Reads and parses the env file at `path`.
+    /// The largest env file read: a service's variables are a few kilobytes, and a 10 MB line
+    /// would take longer to parse than a run may last.
+    public static let maxBytes = 1 << 20
+
+    /// Reads and parses the env file at `path` (at most `maxBytes`; `/dev/null` is empty).
     public static func load(path: String) throws(ConfigurationError) -> [(String, String)] {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .unreadableFile(path: path, reason: "no such file")
+        let data: [UInt8]
+        do {
+            data = try BoundedFile.read(path, limit: maxBytes)
+        } catch {
+            throw .unreadableFile(path: path, reason: error.reason)
         }
-        if isDirectory.boolValue { throw .unreadableFile(path: path, reason: "is a directory") }
-        guard let data = manager.contents(atPath: path) else {
-            throw .unreadableFile(path: path, reason: "permission denied")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw .unreadableFile(path: path, reason: "not UTF-8 text")
         }
         return try parse(text, file: path)

@@ -15,15 +15,16 @@ public struct RunbookLoader: Sendable {
     /// Loads and validates the runbook file at `path`.
     public func load(file path: String) throws(RunbookError) -> Runbook {
         let start = SourceLocation(file: path, line: 1, column: 1)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RunbookError(start, "no such file")
+        let data: [UInt8]
+        do {
+            data = try BoundedFile.read(path, limit: YAMLGuard.maxBytes)
+        } catch .directory {
+            throw RunbookError(start, "is a directory, not a runbook file")
+        } catch {
+            throw RunbookError(start, error == .tooLarge(limit: YAMLGuard.maxBytes)
+                ? "the file is larger than the 1 MiB a runbook may have" : error.reason)
         }
-        guard !isDirectory.boolValue else { throw RunbookError(start, "is a directory, not a runbook file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunbookError(start, "cannot read the file (permission denied?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw RunbookError(start, "the file is not UTF-8 text")
         }
         return try load(yaml: text, file: path)

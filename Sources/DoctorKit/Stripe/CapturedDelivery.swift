@@ -44,14 +44,17 @@ public struct CapturedDelivery: Sendable, Equatable {
         self.receivedAt = receivedAt
     }
 
-    /// Reads the file at `path`.
+    /// The largest capture read: Stripe's event payloads are kilobytes; the headers of a captured
+    /// request add little.
+    public static let maxBytes = 4 << 20
+
+    /// Reads the file at `path` (at most `maxBytes`).
     public static func load(path: String) throws(CapturedDeliveryError) -> CapturedDelivery {
         let bytes: [UInt8]
         do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes = try BoundedFile.read(path, limit: maxBytes)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? "no such file, or not readable"
-            throw .unreadable(path: path, reason: reason)
+            throw .unreadable(path: path, reason: error.reason)
         }
         return try parse(bytes, path: path)
     }
