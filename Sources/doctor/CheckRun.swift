@@ -41,7 +41,8 @@ struct CheckRun {
         }
         let session = DiagnosisSession(mode: mode, configuration: configuration, runbooks: runbooks,
                                        options: options.runOptions, unavailable: unavailable,
-                                       recording: .eager, keep: keepSessions)
+                                       recording: .eager, keep: keepSessions,
+                                       onRecordingProblem: { console.error($0) })
         let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection
         let selected: [Runbook]
         switch session.select(chosen) {

@@ -66,9 +66,14 @@ struct NoteCommand: ParsableCommand {
             guard let chosen = id ?? store.ids().last else { throw SessionError.noSessions(store.root) }
             let record = try store.load(chosen)
             let note = IncidentNote.render(record)
-            try SessionStore.writeFile(note, to: store.notePath(of: chosen))
-            if let output { try SessionStore.writeFile(note, to: output) }
+            // Printed first: a full disk that cannot take note.md must not cost the operator the note.
             console.out(note, terminator: "")
+            do {
+                try SessionStore.writeFile(note, to: store.notePath(of: chosen))
+            } catch {
+                console.error("the note is printed above but not saved: \(error.localizedDescription)")
+            }
+            if let output { try SessionStore.writeFile(note, to: output) }
         } catch {
             console.error(error.localizedDescription)
             throw ExitCode(ExitStatus.unknown.rawValue)

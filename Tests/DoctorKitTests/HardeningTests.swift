@@ -185,4 +185,37 @@ struct HardeningTests {
         #expect(try DotEnv.load(path: "/dev/null").isEmpty)
         #expect(clock.now - start < .seconds(2))
     }
+
+    @Test("a journal that cannot be written (a full disk: /dev/full) says so once, at once, and keeps taking events")
+    func fullDisk() throws {
+        let told = Locked<[String]>([])
+        let journal = try Journal(path: "/dev/full", redactor: Redactor(Configuration()),
+                                  onFailure: { message in told.withLock { $0.append(message) } })
+        for index in 0..<20 { journal.append(.note(text: "event \(index)", time: Date())) }
+        journal.sync()
+        for index in 0..<20 { journal.append(.note(text: "later \(index)", time: Date())) }
+        journal.close()
+        let messages = told.withLock { $0 }
+        #expect(messages.count == 1, "\(messages)")
+        #expect(messages.first?.contains("cannot write the session journal /dev/full: No space left on device") == true)
+        #expect(journal.writeFailure == messages.first)
+    }
+
+    @Test("doctor note prints what it can rebuild from a cut-off journal, says it is partial, and prints even when note.md cannot be saved")
+    func partialNote() throws {
+        let state = NSTemporaryDirectory() + "doctor-partial-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let store = SessionStore(root: state + "/doctor/sessions")
+        let recorder = try SessionRecorder(mode: "check", configuration: Configuration(), store: store)
+        recorder.record(.finished(runbook: "r", result: StepResult(
+            id: "api-health", kind: "http", title: "Health", status: .fail, durationMs: 3, summary: "HTTP 503",
+            hint: nil, evidence: Evidence(), startedAt: Date())))
+        recorder.sync()
+        // No end: as when the disk filled up before session_end. And note.md cannot be written.
+        try FileManager.default.createDirectory(atPath: store.notePath(of: recorder.id), withIntermediateDirectories: true)
+        let result = try DoctorProcess.run(["note", recorder.id], environment: ["XDG_STATE_HOME": state])
+        #expect(result.stdout.contains("HTTP 503"), "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("**Partial:** the journal ends at"))
+        #expect(result.stderr.contains("the note is printed above but not saved"))
+    }
 }

@@ -19,6 +19,9 @@ public enum IncidentNote {
         lines.append("- **What:** API \(session.info.target.map { "`\($0)`" } ?? "unknown (API_URL not set)") · Stripe mode \(session.info.stripeMode ?? "unknown") · Render service \(session.info.renderService.map { "`\($0)`" } ?? "unknown")")
         lines.append("- **Result:** \(verdict(report.status)), exit \(report.exitCode): \(counts(diagnosis))")
         for notice in session.info.notices { lines.append("- **Note:** \(notice)") }
+        if session.endedAt == nil {
+            lines.append("- **Partial:** the journal ends at \(utc(session.lastEventAt)) without the session's end (the process was killed, or the disk was full): what happened after that is not in this note.")
+        }
         lines.append("")
 
         lines.append("## Summary")

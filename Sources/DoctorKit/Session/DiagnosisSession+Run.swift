@@ -109,6 +109,8 @@ final class PublishGate: @unchecked Sendable {
                 report.runbooks[index].status = Status.worst(report.runbooks[index].steps.map(\.status))
             }
             closed = true
+            // A record that lost events says so in the report too, not only on standard error.
+            if let failure = session.recorder?.writeFailure, !report.notices.contains(failure) { report.notices.append(failure) }
             report.status = Status.worst(report.runbooks.map(\.status))
             report.exitCode = ExitStatus(worst: report.status, failOn: failOn).rawValue
             session.announce(report)

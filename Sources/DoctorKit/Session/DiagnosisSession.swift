@@ -68,6 +68,8 @@ public final class DiagnosisSession: @unchecked Sendable {
 
     private let store: SessionStore
     private let keep: Int
+    /// Told at once, from the journal's thread, when the record cannot be written (a full disk).
+    private let onRecordingProblem: (@Sendable (String) -> Void)?
     private var recording: Recording
     private var recorderState: RecorderState = .notStarted
     private var pastSecrets: [String] = []
@@ -86,8 +88,10 @@ public final class DiagnosisSession: @unchecked Sendable {
     public init(
         id: String = makeSessionID(), mode: String, configuration: Configuration, runbooks: [Runbook],
         options: RunOptions = RunOptions(), unavailable: [String: String] = [:], recording: Recording = .eager,
-        store: SessionStore = SessionStore(), keep: Int = SessionRecorder.defaultKeep
+        store: SessionStore = SessionStore(), keep: Int = SessionRecorder.defaultKeep,
+        onRecordingProblem: (@Sendable (String) -> Void)? = nil
     ) {
+        self.onRecordingProblem = onRecordingProblem
         self.id = id
         self.mode = mode
         self.configuration = configuration
@@ -114,7 +118,8 @@ public final class DiagnosisSession: @unchecked Sendable {
         case .notStarted:
             guard recording != .off else { return nil }
             do {
-                let recorder = try SessionRecorder(id: id, mode: mode, configuration: configuration, store: store, keep: keep)
+                let recorder = try SessionRecorder(id: id, mode: mode, configuration: configuration, store: store, keep: keep,
+                                                   onFailure: onRecordingProblem)
                 recorderState = .recording(recorder)
                 return recorder
             } catch {

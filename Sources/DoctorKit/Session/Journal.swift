@@ -22,10 +22,21 @@ public final class Journal: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var descriptor: Int32
+    private let onFailure: (@Sendable (String) -> Void)?
+    private var failure: String?
+
+    /// The first write that failed (a full disk, an I/O error), if any: the journal holds the events
+    /// before it and none after it of the batch.
+    public var writeFailure: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
 
     /// Opens (creating, mode 0600) the journal at `path` for appending.
-    public init(path: String, redactor: Redactor) throws(SessionError) {
+    public init(path: String, redactor: Redactor, onFailure: (@Sendable (String) -> Void)? = nil) throws(SessionError) {
         self.path = path
+        self.onFailure = onFailure
         self.redactor = redactor
         descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
@@ -76,15 +87,20 @@ public final class Journal: @unchecked Sendable {
             let stop = closing && batch.isEmpty
             condition.unlock()
             if stop { break }
+            var failed: String?
             for line in batch {
                 let written = writeAll(line)
                 // A short write (disk full) must not leave half a line for the next event to be glued to.
-                if written > 0 && written < line.count {
-                    let end = lseek(descriptor, 0, SEEK_END)
-                    if end >= 0 { ftruncate(descriptor, max(0, end - off_t(written))) }
+                if written < line.count {
+                    if failed == nil { failed = String(cString: strerror(errno == 0 ? EIO : errno)) }
+                    if written > 0 {
+                        let end = lseek(descriptor, 0, SEEK_END)
+                        if end >= 0 { ftruncate(descriptor, max(0, end - off_t(written))) }
+                    }
                 }
             }
-            fsync(descriptor)
+            if fsync(descriptor) != 0 && failed == nil && errno != EINVAL { failed = String(cString: strerror(errno)) }
+            if let failed { report(failed) }
             condition.lock()
             written += batch.count
             condition.broadcast()
@@ -97,11 +113,22 @@ public final class Journal: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Says the first failure, once: the operator must know at once that the record is incomplete.
+    private func report(_ reason: String) {
+        condition.lock()
+        let first = failure == nil
+        if first { failure = "cannot write the session journal \(path): \(reason); the record and the note will be incomplete" }
+        let message = failure!
+        condition.unlock()
+        if first { onFailure?(message) }
+    }
+
     /// Writes the line; returns how many bytes reached the file (fewer when the disk refused).
     private func writeAll(_ data: Data) -> Int {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
+                errno = 0
                 let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { break }

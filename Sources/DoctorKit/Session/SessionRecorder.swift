@@ -17,11 +17,12 @@ public final class SessionRecorder: Sendable {
     /// Starts recording a session: creates its folder (0700) and journal (0600), records the start
     /// and prunes the oldest sessions beyond `keep`.
     public init(id: String = makeSessionID(), mode: String, configuration: Configuration,
-                store: SessionStore = SessionStore(), keep: Int = SessionRecorder.defaultKeep) throws(SessionError) {
+                store: SessionStore = SessionStore(), keep: Int = SessionRecorder.defaultKeep,
+                onFailure: (@Sendable (String) -> Void)? = nil) throws(SessionError) {
         self.id = id
         self.store = store
         _ = try store.create(id: id)
-        journal = try Journal(path: store.journalPath(of: id), redactor: Redactor(configuration))
+        journal = try Journal(path: store.journalPath(of: id), redactor: Redactor(configuration), onFailure: onFailure)
         journal.append(.sessionStart(SessionInfo(id: id, mode: mode, configuration: configuration)))
         store.prune(keep: max(1, keep))
     }
@@ -52,6 +53,9 @@ public final class SessionRecorder: Sendable {
 
     /// Records that an escalation summary was produced.
     public func escalation(_ team: Escalation) { journal.append(.escalation(team: team, time: Date())) }
+
+    /// The first failed write of the journal, if any.
+    public var writeFailure: String? { journal.writeFailure }
 
     /// Waits until every event so far is on disk (call before showing a result to a person).
     public func sync() { journal.sync() }

@@ -69,7 +69,8 @@ final class InteractiveSession {
         let mode = setup.practice != nil ? "practice" : setup.interactive ? "interactive" : "scripted"
         diagnosis = DiagnosisSession(
             mode: mode, configuration: setup.configuration, runbooks: setup.runbooks, options: setup.options,
-            unavailable: setup.unavailable, recording: .lazy, store: SessionStore(environment: setup.environment))
+            unavailable: setup.unavailable, recording: .lazy, store: SessionStore(environment: setup.environment),
+            onRecordingProblem: { [console = Console(redactor: Redactor(setup.configuration))] in console.error($0) })
         console = Console(redactor: diagnosis.redactor)
         renderer = TextRenderer(style: TextStyle(color: setup.color, verbose: setup.verbose))
     }
