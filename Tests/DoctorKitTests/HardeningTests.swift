@@ -218,4 +218,41 @@ struct HardeningTests {
         #expect(result.stdout.contains("**Partial:** the journal ends at"))
         #expect(result.stderr.contains("the note is printed above but not saved"))
     }
+
+    @Test("a link planted where the report or note is written is never followed; a state folder of another user or a link is refused")
+    func plantedLinks() throws {
+        let folder = NSTemporaryDirectory() + "doctor-links-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let victim = folder + "/victim"
+        try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        chmod(victim, 0o644)
+        let output = folder + "/report.txt"
+        #expect(symlink(victim, output + ".tmp-\(getpid())") == 0)
+        try SessionStore.writeFile("the report\n", to: output)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "the report\n")
+        #expect((try FileManager.default.attributesOfItem(atPath: victim)[.posixPermissions] as? Int) == 0o644)
+
+        // A sessions folder that is a link to somewhere else is refused, with the reason.
+        let elsewhere = folder + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/state/doctor", withIntermediateDirectories: true)
+        #expect(symlink(elsewhere, folder + "/state/doctor/sessions") == 0)
+        #expect(throws: SessionError.self) {
+            try SessionRecorder(mode: "check", configuration: Configuration(), store: SessionStore(root: folder + "/state/doctor/sessions"))
+        }
+        do {
+            _ = try SessionStore(root: folder + "/state/doctor/sessions").create(id: makeSessionID())
+        } catch {
+            #expect(error.localizedDescription.contains("is a symbolic link: refusing to keep the session there"), "\(error)")
+        }
+        // Another user's folder (only root can make one here).
+        if geteuid() == 0 {
+            let theirs = folder + "/theirs/doctor/sessions"
+            try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: true)
+            #expect(chown(theirs, 65534, 65534) == 0)
+            #expect(throws: SessionError.self) { try SessionStore(root: theirs).create(id: makeSessionID()) }
+        }
+    }
 }

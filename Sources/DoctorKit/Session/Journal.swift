@@ -38,7 +38,7 @@ public final class Journal: @unchecked Sendable {
         self.path = path
         self.onFailure = onFailure
         self.redactor = redactor
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         fchmod(descriptor, 0o600)
         let thread = Thread { [self] in writeLoop() }

@@ -50,6 +50,12 @@ public struct SessionStore: Sendable {
                 throw .cannotCreate(path: current, reason: String(cString: strerror(errno)))
             }
         }
+        // The folders the doctor writes its record in must be the user's own, not links.
+        for folder in [(root as NSString).deletingLastPathComponent, root, path] {
+            if let problem = OwnedPath.problem(folder, directory: true) {
+                throw .cannotCreate(path: path, reason: "\(problem): refusing to keep the session there")
+            }
+        }
         chmod(path, 0o700)
         chmod(root, 0o700)
         return path
@@ -60,8 +66,15 @@ public struct SessionStore: Sendable {
     /// Reports for other programs (`--output`, e.g. node_exporter running as its own user) pass
     /// `mode: 0o644`; notes keep the default 0600.
     public static func writeFile(_ text: String, to path: String, mode: mode_t = 0o600) throws(SessionError) {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A name no one can guess, created new (never an existing file or a planted link), so a
+        // link in a shared folder cannot redirect the write.
+        var temporary = ""
+        var fd: Int32 = -1
+        for _ in 0..<8 {
+            temporary = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
         var offset = 0

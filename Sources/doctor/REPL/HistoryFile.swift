@@ -1,4 +1,5 @@
 @preconcurrency import CEditLine
+import DoctorKit
 import Foundation
 
 /// The persisted command history: `$XDG_STATE_HOME/doctor/history` (default
@@ -29,7 +30,8 @@ struct HistoryFile {
         return home + "/.local/state/doctor"
     }
 
-    /// Creates the folder (0700) if needed; true when it is usable.
+    /// Creates the folder (0700) if needed; true when it is usable: the folder, the history and its
+    /// lock are the user's own and not links (`refusal` says why not).
     func prepare() -> Bool {
         let folder = (path as NSString).deletingLastPathComponent
         do {
@@ -38,8 +40,16 @@ struct HistoryFile {
         } catch {
             return false
         }
+        guard refusal == nil else { return false }
         // Ours alone: the history can hold hosts and ids even when no secret reaches it.
         return chmod(folder, 0o700) == 0
+    }
+
+    /// Why the history must not be used (a planted link, another user's file or folder), if so.
+    var refusal: String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        return OwnedPath.problem(folder, directory: true) ?? OwnedPath.problem(path, directory: false)
+            ?? OwnedPath.problem(lockPath, directory: false)
     }
 
     /// Reads the file into libedit's history, trimming the file when it has grown too long.
@@ -51,7 +61,11 @@ struct HistoryFile {
             _ = read_history(path)
             if lineCount() > 2 * Self.limit + 1 {
                 // libedit holds only the last `limit` entries (stifled): write those and swap them in.
-                let temporary = path + ".trim-\(getpid())"
+                // Created new under a name no one can guess before libedit writes it: never a planted link.
+                let temporary = path + ".trim-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { return true }
+                close(fd)
                 guard write_history(temporary) == 0 else { unlink(temporary); return true }
                 chmod(temporary, 0o600)
                 rename(temporary, path)
@@ -86,7 +100,7 @@ struct HistoryFile {
     /// Creates the file 0600 before libedit opens it (fopen would use the umask), and tightens an
     /// existing file that is readable by others.
     private func ensureFile() -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return fchmod(fd, 0o600) == 0
@@ -98,7 +112,7 @@ struct HistoryFile {
     }
 
     private func locked(_ body: () -> Bool) -> Bool {
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {

@@ -30,7 +30,13 @@ final class LineReader {
         using_history()
         _ = HistoryFile.argumentForOneEntry
         stifle_history(Int32(HistoryFile.limit))
-        if let history { history.load() }
+        if let history {
+            if let refusal = history.refusal {
+                Console(redactor: nil).error("history not kept: \(refusal)")
+            } else {
+                history.load()
+            }
+        }
         Completion.install(completer)
     }
 

@@ -1,0 +1,24 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whether a path in a state folder is safe to write through: not a symbolic link, and owned by
+/// the user running the doctor. A folder others can write to (a shared `/tmp`, a 0777 state
+/// folder) may hold a link planted to redirect a write or an append to the victim's file.
+public enum OwnedPath {
+    /// nil when `path` is missing or is ours and of the expected kind; else why it must not be used.
+    public static func problem(_ path: String, directory: Bool) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFLNK { return "\(path) is a symbolic link" }
+        if directory && kind != S_IFDIR { return "\(path) is not a folder" }
+        if !directory && kind != S_IFREG { return "\(path) is not a regular file" }
+        if info.st_uid != geteuid() { return "\(path) belongs to another user (uid \(info.st_uid))" }
+        return nil
+    }
+}
