@@ -255,4 +255,40 @@ struct HardeningTests {
             #expect(throws: SessionError.self) { try SessionStore(root: theirs).create(id: makeSessionID()) }
         }
     }
+
+    static func httpRunbook(headers: String) -> String {
+        """
+        version: 1
+        id: r
+        title: R
+        symptom: s
+        steps:
+          - id: a
+            title: A
+            check: http
+            with:
+              url: "${API_URL}/api/health"
+              headers: \(headers)
+            hint: Fix it.
+        """
+    }
+
+    @Test("header names must be RFC 9110 tokens; the credential blocklist compares trimmed, case-folded names; values hold no line break")
+    func headerNames() {
+        let loader = RunbookLoader(registry: .standard)
+        for (headers, words) in [(#"{ "X-A\r\nAuthorization": z }"#, "is not a valid HTTP field name"),
+                                 (#"{ "Authorization ": z }"#, "is not a valid HTTP field name"),
+                                 (#"{ "AUTHORIZATION": z }"#, "carries credentials"),
+                                 (#"{ "Proxy-Authorization": z }"#, "carries credentials"),
+                                 (#"{ "X-Ok": "a\r\nAuthorization: z" }"#, "holds a line break")] {
+            do {
+                _ = try loader.load(yaml: Self.httpRunbook(headers: headers), file: "r.yml")
+                Issue.record("\(headers) loaded")
+            } catch {
+                #expect(error.description.hasPrefix("r.yml:11:") && error.description.contains(words), "\(error)")
+                #expect(!error.description.unicodeScalars.contains("\r"))
+            }
+        }
+        #expect((try? loader.load(yaml: Self.httpRunbook(headers: #"{ "X-Request-Id": abc, "Content-Type": application/json }"#), file: "r.yml")) != nil)
+    }
 }

@@ -10,6 +10,19 @@ public struct HTTPCheck: CheckKind {
     /// Above the fail threshold, so the guide's "critical" can be reached before the request gives up.
     static let defaultTimeout = Duration.seconds(10)
 
+    /// Headers that carry credentials: a runbook may not set them.
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "stripe-signature"]
+
+    /// Whether `name` is an RFC 9110 token.
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
+        }
+    }
+
+    /// A name as written, with control characters visible.
+    static func quoted(_ name: String) -> String { "\"" + Redactor.escapingControls(name) + "\"" }
+
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         let location = parameters.value("url")?.location ?? parameters.location
         let url = try Template(try parameters.string("url"), at: location)
@@ -20,10 +33,19 @@ public struct HTTPCheck: CheckKind {
         }
         var headers: [(String, Template)] = []
         for (name, value) in try parameters.stringMap("headers") ?? [] {
-            if ["authorization", "cookie", "stripe-signature"].contains(name.lowercased()) {
-                throw RunbookError(parameters.value("headers")!.location, "header `\(name)` carries credentials; the clients add credentials themselves")
+            let place = parameters.value("headers")!.location
+            // RFC 9110: a field name is a token. Anything else (a CR LF above all) could smuggle
+            // another header, such as an Authorization the blocklist below never saw.
+            guard Self.isToken(name) else {
+                throw RunbookError(place, "header name \(Self.quoted(name)) is not a valid HTTP field name (letters, digits and !#$%&'*+-.^_`|~ only)")
             }
-            headers.append((name, try Template(value, at: parameters.value("headers")!.location)))
+            if Self.credentialHeaders.contains(name.trimmingCharacters(in: .whitespaces).lowercased()) {
+                throw RunbookError(place, "header `\(name)` carries credentials; the clients add credentials themselves")
+            }
+            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                throw RunbookError(place, "the value of header `\(name)` holds a line break or NUL, which no HTTP field value may")
+            }
+            headers.append((name, try Template(value, at: place)))
         }
         let body = try parameters.optionalString("body").map { text throws(RunbookError) in
             try Template(text, at: parameters.value("body")!.location)
@@ -80,6 +102,9 @@ public struct HTTPCheck: CheckKind {
             var requestHeaders: [(String, String)] = []
             for (name, template) in headers {
                 switch template.expand(context.configuration) {
+                case let .success(value) where value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }):
+                    return CheckOutcome(.unknown, "the value of header `\(name)` holds a line break once its variables are expanded",
+                                        evidence: evidence, hint: "A variable used in the header has a line break in it: fix it in the environment or .env.")
                 case let .success(value): requestHeaders.append((name, value))
                 case let .failure(missing): return CheckOutcome(.unknown, missing.message, evidence: evidence)
                 }
