@@ -40,7 +40,7 @@ struct CheckRun {
             return (ExitStatus.unknown.rawValue, nil)
         }
         let session = DiagnosisSession(mode: mode, configuration: configuration, runbooks: runbooks,
-                                       options: options.runOptions, unavailable: unavailable,
+                                       options: options.commandRunOptions, unavailable: unavailable,
                                        recording: .eager, keep: keepSessions,
                                        onRecordingProblem: { console.error($0) })
         let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection

@@ -43,6 +43,7 @@ struct Doctor: AsyncParsableCommand {
     /// the binary's unwind tables, half a megabyte of pages for nothing. The main thread waits
     /// instead; nothing in the doctor runs on the main actor or the main queue.
     static func main() {
+        _ = ProcessClock.start
         // A closed pipe must surface as a failed write, not end the process with 141.
         signal(SIGPIPE, SIG_IGN)
         var command: ParsableCommand

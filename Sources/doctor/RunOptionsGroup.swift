@@ -78,6 +78,18 @@ struct RunOptionsGroup: ParsableArguments {
                    failOn: FailOn(rawValue: failOn)!)
     }
 
+    /// The run's options with the deadline shortened by what the command has spent already (loading
+    /// runbooks, reading the environment): `--timeout` bounds the whole command, not the run alone.
+    /// The time kept back is what writing the record and the report needs afterwards.
+    var commandRunOptions: RunOptions {
+        var options = runOptions
+        options.statedTimeout = options.timeout
+        let spent = ContinuousClock.now - ProcessClock.start
+        let reserve = min(.milliseconds(500), options.timeout / 10)
+        options.timeout = max(.milliseconds(100), options.timeout - spent - reserve)
+        return options
+    }
+
     /// The configuration: process environment, env file, flags (docs/architecture.md, "Configuration").
     func configuration() throws(ConfigurationError) -> Configuration {
         let process = ProcessInfo.processInfo.environment
@@ -105,4 +117,10 @@ struct RunOptionsGroup: ParsableArguments {
 /// The running binary's path, for finding the runbooks shipped beside it.
 func executablePath() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// When the process started, as near as the program can tell: the first thing `main` does reads it.
+enum ProcessClock {
+    /// The instant `main` began.
+    static let start = ContinuousClock.now
 }

@@ -291,4 +291,30 @@ struct HardeningTests {
         }
         #expect((try? loader.load(yaml: Self.httpRunbook(headers: #"{ "X-Request-Id": abc, "Content-Type": application/json }"#), file: "r.yml")) != nil)
     }
+
+    @Test("2000 steps in one runbook: --timeout bounds the whole command, and the note and listing rebuild in linear time")
+    func manySteps() throws {
+        let folder = NSTemporaryDirectory() + "doctor-many-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/runbooks", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var lines = ["version: 1", "id: big", "title: Big", "symptom: s", "steps:"]
+        for index in 0..<2000 {
+            lines += ["  - id: s\(index)", "    title: Step \(index)", "    check: env", "    with: { required: [API_URL] }"]
+            if index > 0 { lines.append("    needs: [s\(index - 1)]") }
+            lines.append("    hint: h")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/runbooks/big.yml", atomically: true, encoding: .utf8)
+        let environment = ["XDG_STATE_HOME": folder, "API_URL": "http://127.0.0.1:9"]
+        let clock = ContinuousClock()
+        var start = clock.now
+        let run = try DoctorProcess.run(["--check", "big", "--runbooks", folder + "/runbooks", "--timeout", "5s", "--format", "json"],
+                                        environment: environment)
+        #expect(run.exitCode == 0 || run.exitCode == 3, "\(run.stderr)")
+        #expect(clock.now - start < .seconds(6.5), "the command took \(clock.now - start) under --timeout 5s")
+        start = clock.now
+        let note = try DoctorProcess.run(["note"], environment: environment)
+        #expect(note.stdout.contains("s1999"))
+        _ = try DoctorProcess.run(["sessions"], environment: environment)
+        #expect(clock.now - start < .seconds(4), "rebuilding took \(clock.now - start)")
+    }
 }

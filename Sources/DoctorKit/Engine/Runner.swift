@@ -10,6 +10,9 @@ public struct RunOptions: Sendable {
     public var readOnly: Bool
     /// Which status makes a non-zero exit.
     public var failOn: FailOn
+    /// The deadline as the user gave it (`--timeout`), when `timeout` is what is left of it after
+    /// the command's own start-up: the words name the user's figure.
+    public var statedTimeout: Duration?
 
     /// Options with the contract's defaults: 60 s, 8 at once, exit non-zero on warnings.
     public init(timeout: Duration = .seconds(60), concurrency: Int = 8, readOnly: Bool = false, failOn: FailOn = .warn) {
@@ -134,7 +137,7 @@ public final class Runner: Sendable {
                 if finished {
                     steps.append(await task.value)
                 } else {
-                    let reason = clock.now >= deadline ? "not finished before the run deadline (\(options.timeout.short))" : "cancelled"
+                    let reason = clock.now >= deadline ? "not finished before the run deadline (\((options.statedTimeout ?? options.timeout).short))" : "cancelled"
                     // Detached, so a cancelled run still collects the steps that had finished.
                     let waited = Task.detached {
                         await firstOf({ await task.value }, orAt: clock.now + .milliseconds(100),
@@ -223,7 +226,7 @@ public final class Runner: Sendable {
 
     private func interrupted(_ deadline: ContinuousClock.Instant, evidence: Evidence = Evidence()) -> CheckOutcome {
         let reason = ContinuousClock.now >= deadline - .milliseconds(50)
-            ? "not finished before the run deadline (\(options.timeout.short))" : "cancelled"
+            ? "not finished before the run deadline (\((options.statedTimeout ?? options.timeout).short))" : "cancelled"
         return CheckOutcome(.unknown, reason, evidence: evidence,
                             hint: reason == "cancelled" ? nil : "Raise --timeout or run fewer runbooks at once.")
     }
@@ -240,11 +243,14 @@ public final class Runner: Sendable {
     static func chainPriorities(_ runbooks: [Runbook]) -> [String: Duration] {
         var priorities: [String: Duration] = [:]
         for runbook in runbooks {
+            // Who waits on each step, once: linear in the runbook, not a search per step.
+            var waiting: [String: [String]] = [:]
+            for step in runbook.steps { for need in step.needs { waiting[need, default: []].append(step.id) } }
             var chain: [String: Duration] = [:]
             // Reversed, every step comes after the steps that need it.
             for step in dependencyOrder(runbook.steps).reversed() {
-                let waiting = runbook.steps.filter { $0.needs.contains(step.id) }.compactMap { chain[$0.id] }.max() ?? .zero
-                let own = step.check.plannedDuration + waiting
+                let longest = (waiting[step.id] ?? []).compactMap { chain[$0] }.max() ?? .zero
+                let own = step.check.plannedDuration + longest
                 chain[step.id] = own
                 priorities[step.fingerprint] = max(priorities[step.fingerprint] ?? .zero, own)
             }
@@ -256,14 +262,16 @@ public final class Runner: Sendable {
     static func dependencyOrder(_ steps: [Step]) -> [Step] {
         var ordered: [Step] = []
         var placed: Set<String> = []
+        var visiting: Set<String> = []
         let byID = Dictionary(steps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        func place(_ step: Step, _ path: Set<String>) {
-            guard !placed.contains(step.id), !path.contains(step.id) else { return }
-            for id in step.needs { if let dependency = byID[id] { place(dependency, path.union([step.id])) } }
+        func place(_ step: Step) {
+            guard !placed.contains(step.id), visiting.insert(step.id).inserted else { return }
+            for id in step.needs { if let dependency = byID[id] { place(dependency) } }
+            visiting.remove(step.id)
             placed.insert(step.id)
             ordered.append(step)
         }
-        steps.forEach { place($0, []) }
+        steps.forEach { place($0) }
         return ordered
     }
 

@@ -144,10 +144,11 @@ extension RunbookLoader {
     /// Rejects `needs` that name no step, that name the step itself, or that go round in a cycle.
     static func checkDependencies(_ steps: [Step], needLocations: [[SourceLocation]]) throws(RunbookError) {
         let ids = steps.map(\.id)
+        let known = Set(ids)
         for (step, locations) in zip(steps, needLocations) {
             for (need, location) in zip(step.needs, locations) {
                 if need == step.id { throw RunbookError(location, "step `\(step.id)` needs itself") }
-                guard ids.contains(need) else {
+                guard known.contains(need) else {
                     let others = ids.filter { $0 != step.id }
                     throw RunbookError(
                         location,
@@ -171,14 +172,18 @@ extension RunbookLoader {
         let needs = Dictionary(uniqueKeysWithValues: steps.map { ($0.id, $0.needs) })
         var done: Set<String> = []
         var path: [String] = []
+        // Where each step on the current path stands in it: finding a cycle stays linear.
+        var onPath: [String: Int] = [:]
         func visit(_ id: String) -> [String]? {
-            if let index = path.firstIndex(of: id) { return Array(path[index...]) }
+            if let index = onPath[id] { return Array(path[index...]) }
             if done.contains(id) { return nil }
+            onPath[id] = path.count
             path.append(id)
             for need in needs[id] ?? [] {
                 if let cycle = visit(need) { return cycle }
             }
             path.removeLast()
+            onPath[id] = nil
             done.insert(id)
             return nil
         }

@@ -51,12 +51,26 @@ public struct SessionRecord: Sendable {
         self.info = info
         lastEventAt = info.startedAt
         var started: [String: Date] = [:]
+        // Linear in the journal: each runbook's latest results by step id, in the order they first
+        // came, sorted into the runbook's own order once at the end.
+        var index: [String: Int] = [:]
+        var latest: [[String: StepResult]] = []
+        var arrival: [[String]] = []
+        func position(of runbook: String) -> Int {
+            if let found = index[runbook] { return found }
+            index[runbook] = runbooks.count
+            runbooks.append(RunbookRun(id: runbook, title: runbook, escalation: nil, steps: []))
+            latest.append([:])
+            arrival.append([])
+            return runbooks.count - 1
+        }
         for event in events {
             switch event {
             case .sessionStart: break
             case let .runbookStart(id, title, escalation, order, time):
-                if !runbooks.contains(where: { $0.id == id }) {
-                    runbooks.append(RunbookRun(id: id, title: title, escalation: escalation, steps: [], order: order))
+                if index[id] == nil {
+                    let at = position(of: id)
+                    runbooks[at] = RunbookRun(id: id, title: title, escalation: escalation, steps: [], order: order)
                 }
                 lastEventAt = max(lastEventAt, time)
             case let .stepStart(runbook, step, time):
@@ -64,14 +78,9 @@ public struct SessionRecord: Sendable {
                 lastEventAt = max(lastEventAt, time)
             case let .stepResult(runbook, result):
                 started["\(runbook)/\(result.id)"] = nil
-                if let index = runbooks.firstIndex(where: { $0.id == runbook }) {
-                    runbooks[index].steps.removeAll { $0.id == result.id }
-                    runbooks[index].steps.append(result)
-                    let order = runbooks[index].order
-                    runbooks[index].steps.sort { (order.firstIndex(of: $0.id) ?? .max) < (order.firstIndex(of: $1.id) ?? .max) }
-                } else {
-                    runbooks.append(RunbookRun(id: runbook, title: runbook, escalation: nil, steps: [result]))
-                }
+                let at = position(of: runbook)
+                if latest[at][result.id] == nil { arrival[at].append(result.id) }
+                latest[at][result.id] = result
                 lastEventAt = max(lastEventAt, result.startedAt.addingTimeInterval(Double(result.durationMs) / 1000))
             case let .note(text, time):
                 notes.append((time, text))
@@ -84,6 +93,14 @@ public struct SessionRecord: Sendable {
                 self.exitCode = exitCode
                 lastEventAt = max(lastEventAt, time)
             }
+        }
+        for at in runbooks.indices {
+            let rank = Dictionary(runbooks[at].order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            let ids = arrival[at].enumerated().sorted { lhs, rhs in
+                let (left, right) = (rank[lhs.element] ?? .max, rank[rhs.element] ?? .max)
+                return left != right ? left < right : lhs.offset < rhs.offset
+            }.map(\.element)
+            runbooks[at].steps = ids.compactMap { latest[at][$0] }
         }
         unfinished = started.map { key, since in
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
