@@ -317,4 +317,18 @@ struct HardeningTests {
         _ = try DoctorProcess.run(["sessions"], environment: environment)
         #expect(clock.now - start < .seconds(4), "rebuilding took \(clock.now - start)")
     }
+
+    @Test("stripe-deliveries counts and rates over one set: a thousand failures beyond the newest sample are never '100% delivered'")
+    func deliveriesFiguresAgree() {
+        func event(_ id: String, pending: Int) -> StripeEvent {
+            StripeEvent(.object([("id", .string(id)), ("type", .string("payment_intent.succeeded")),
+                                 ("created", .int(1_700_000_000)), ("pending_webhooks", .int(pending))]))!
+        }
+        let probe = StripeDeliveriesCheck.Probe(window: .seconds(86_400), shown: 5, warn: 95, fail: 90, timeout: .seconds(20))
+        let failing = (0..<1000).map { event("evt_failed_\($0)", pending: 1) }
+        let recent = (0..<500).map { event("evt_ok_\($0)", pending: 0) }
+        let outcome = probe.evaluate(failing: failing, failingTruncated: true, recent: recent, recentTruncated: true, evidence: Evidence())
+        #expect(outcome.status == .fail)
+        #expect(outcome.summary.hasPrefix("1000+ of 1500+ events of the last 24h not delivered (33.3% of those read delivered)"), "\(outcome.summary)")
+    }
 }

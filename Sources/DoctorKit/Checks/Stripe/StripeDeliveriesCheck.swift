@@ -85,7 +85,6 @@ public struct StripeDeliveriesCheck: CheckKind {
             var evidence = evidence
             let failingIDs = Set(failing.map(\.id))
             let pending = recent.filter { $0.pendingWebhooks > 0 }
-            let failedInSample = recent.filter { failingIDs.contains($0.id) || $0.pendingWebhooks > 0 }.count
             let count = { (n: Int, more: Bool) in more ? "\(n)+" : "\(n)" }
             evidence["events_in_window"] = .string(count(recent.count, recentTruncated))
             evidence["failed_or_pending"] = .string(count(failing.count, failingTruncated))
@@ -103,11 +102,17 @@ public struct StripeDeliveriesCheck: CheckKind {
             guard !failing.isEmpty || !pending.isEmpty else {
                 return CheckOutcome(.pass, "all \(count(recent.count, recentTruncated)) events of the last \(windowText) were delivered", evidence: evidence)
             }
-            let total = max(recent.count, failedInSample)
-            let rate = total == 0 ? 0 : Double(total - failedInSample) / Double(total) * 100
-            evidence["success_rate"] = .string(String(format: "%.1f%%", rate))
+            // One set for both figures: every event read (the newest sample and the failing list), and
+            // those of them not delivered. The failing list can reach further back than the sample,
+            // so a rate over the sample alone could say 100 % beside a thousand failures.
+            let failedIDs = failingIDs.union(pending.map(\.id))
+            let read = Set(recent.map(\.id)).union(failingIDs).count
+            let rate = read == 0 ? 0 : Double(read - failedIDs.count) / Double(read) * 100
+            let partial = failingTruncated || recentTruncated
+            evidence["success_rate"] = .string(String(format: "%.1f%%", rate) + (partial ? " of the \(read) events read" : ""))
             let newest = listed.first.map { ", newest \($0.id) (\($0.type))" } ?? ""
-            let summary = "\(count(max(failing.count, pending.count), failingTruncated)) of \(count(recent.count, recentTruncated)) events of the last \(windowText) not delivered (\(String(format: "%.1f", rate))% delivered)\(newest)"
+            let scope = partial ? "% of those read delivered" : "% delivered"
+            let summary = "\(count(failedIDs.count, failingTruncated)) of \(count(read, partial)) events of the last \(windowText) not delivered (\(String(format: "%.1f", rate))\(scope))\(newest)"
             let hint = "Stripe could not deliver these events: open the endpoint in Stripe Dashboard → Developers → Webhooks to see the response codes, and read the Render logs at those times. First 1-2 events fail? environment variables not set; random failures? database connection; all failing after a deploy? the deploy. If they fail at the correct URL while the service is healthy, escalate to Stripe support with these event ids."
             if rate < fail { return CheckOutcome(.fail, summary, evidence: evidence, hint: hint) }
             if rate <= warn { return CheckOutcome(.warn, summary, evidence: evidence, hint: hint) }
