@@ -15,6 +15,9 @@ struct CheckRun {
     var printReport = true
     /// Which runbooks to run when `selection` is empty: those feeding this escalation.
     var feeding: Escalation?
+    /// Whether `--timeout` counts the command's start-up; the demo's sandbox and throwaway database
+    /// take seconds to start, and that is not the diagnosis's time.
+    var countsStartup = true
     /// What the steps may not use: the demo marks the database absent here when it has none.
     var unavailable: [String: String] = [:]
 
@@ -39,10 +42,17 @@ struct CheckRun {
             console.error("\(errors.count) invalid runbook file\(errors.count == 1 ? "" : "s") in \(directory): fix them or run `doctor lint \(directory)`")
             return (ExitStatus.unknown.rawValue, nil)
         }
+        // What the run is doing, on a terminal, while it runs; cleared before the report is printed
+        // and before any message, so no message is glued to it.
+        let status = StatusLine.make(disabled: options.noProgress || !printReport,
+                                     machineOutput: options.format != .text && options.output == nil, cancelHint: false,
+                                     color: !options.noColor)
         let session = DiagnosisSession(mode: mode, configuration: configuration, runbooks: runbooks,
-                                       options: options.commandRunOptions, unavailable: unavailable,
-                                       recording: .eager, keep: keepSessions,
-                                       onRecordingProblem: { console.error($0) })
+                                       options: countsStartup ? options.commandRunOptions : options.runOptions,
+                                       unavailable: unavailable, recording: .eager, keep: keepSessions,
+                                       onRecordingProblem: { message in
+                                           if let status { status.withCleared { console.error(message) } } else { console.error(message) }
+                                       })
         let chosen = feeding.map { team in runbooks.filter { $0.escalation == team }.map(\.id).joined(separator: ",") } ?? selection
         let selected: [Runbook]
         switch session.select(chosen) {
@@ -60,9 +70,6 @@ struct CheckRun {
         }
         // A session that cannot be recorded (read-only home, full disk) must not stop the diagnosis.
         session.diagnostics.forEach { console.error($0) }
-        // What the run is doing, on a terminal, while it runs; cleared before the report is printed.
-        let status = StatusLine.make(disabled: options.noProgress || !printReport,
-                                     machineOutput: options.format != .text && options.output == nil, cancelHint: false)
         var report = await session.run(selected, sinks: status.map { [$0] } ?? [])
         status?.stop()
         let recordedBefore = session.diagnostics.count

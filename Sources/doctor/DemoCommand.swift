@@ -99,7 +99,8 @@ struct DemoCommand: AsyncParsableCommand {
             preamble.append("sandbox: no database (\(databaseMissing)): the database steps are skipped")
         }
         let run = CheckRun(options: options, configuration: configuration, selection: runbookIDs,
-                           preamble: options.format == .text ? preamble : [], mode: "demo", unavailable: unavailable)
+                           preamble: options.format == .text ? preamble : [], mode: "demo", countsStartup: false,
+                           unavailable: unavailable)
         let task = Task { await run.execute() }
         let signals = Self.cancelOnSignals(task, sandbox: sandbox, console: console)
         let code = await task.value

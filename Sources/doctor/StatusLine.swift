@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// One line on standard error, under the results, saying what a run is doing while it runs:
-/// `3 running, 12 done, 5 waiting · latency-sample 4/10 (2.1s)`, redrawn in place a few times a
+/// `3 running, 12 done, 5 waiting - latency-sample 4/10 (2.1s)`, redrawn in place a few times a
 /// second and cleared before each result line is printed and when the run ends.
 ///
 /// Only on a terminal: never in a pipe or a file, under CI, with `TERM=dumb` or with the
@@ -43,13 +43,13 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
     ///   - machineOutput: the report goes to standard output in a format for programs (JSON, JUnit,
     ///     Prometheus) with no `--output`: a person is not reading that terminal.
     ///   - cancelHint: say that Ctrl-C cancels (the interactive session).
-    static func make(disabled: Bool, machineOutput: Bool, cancelHint: Bool,
+    static func make(disabled: Bool, machineOutput: Bool, cancelHint: Bool, color: Bool = true,
                      environment: [String: String] = ProcessInfo.processInfo.environment) -> StatusLine? {
         guard !disabled, !machineOutput, isatty(STDERR_FILENO) == 1 else { return nil }
         if environment["CI"].map({ !$0.isEmpty && $0 != "false" && $0 != "0" }) == true { return nil }
         if environment["TERM"] == "dumb" { return nil }
         if let value = environment["NO_PROGRESS"], !value.isEmpty { return nil }
-        let color = (environment["NO_COLOR"] ?? "").isEmpty
+        let color = color && (environment["NO_COLOR"] ?? "").isEmpty
         doctor_status_line_guard_install(STDERR_FILENO)
         return StatusLine(color: color, cancelHint: cancelHint)
     }
@@ -60,6 +60,9 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// It counts steps; it never shows a result, so the journal need not be synced for it.
+    var showsResults: Bool { false }
 
     func runStarting(_ runbooks: [Runbook]) {
         lock.withLock {
@@ -133,9 +136,10 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
             frame += 1
             let text = Self.fit(line(at: .now), width: Self.columns())
             let painted = color ? "\u{1B}[2m" + text + "\u{1B}[0m" : text
-            Self.write("\r\u{1B}[K" + painted)
+            // Marked shown before it is drawn: a signal in between still erases it.
             shown = true
             doctor_status_line_shown(1)
+            Self.write("\r\u{1B}[K" + painted)
         }
     }
 
@@ -155,7 +159,7 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
             break
         }
         if cancelHint { parts.append("Ctrl-C cancels") }
-        return parts.joined(separator: " · ")
+        return parts.joined(separator: " - ")
     }
 
     private func clearLocked() {
@@ -167,8 +171,8 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
 
     /// `text` cut to the terminal's width less one column, so it never wraps.
     static func fit(_ text: String, width: Int) -> String {
-        let room = max(10, width - 1)
-        return text.count <= room ? text : String(text.prefix(room - 1)) + "…"
+        let room = max(1, width - 1)
+        return text.count <= room ? text : String(text.prefix(max(0, room - 3))) + "..."
     }
 
     /// The terminal's width in columns (80 when it cannot be told).

@@ -86,7 +86,7 @@ public enum DotEnv {
     public static func load(path: String) throws(ConfigurationError) -> [(String, String)] {
         let data: [UInt8]
         do {
-            data = try BoundedFile.read(path, limit: maxBytes)
+            data = try BoundedFile.read(path, limit: maxBytes, pipes: true)
         } catch {
             throw .unreadableFile(path: path, reason: error.reason)
         }

@@ -35,7 +35,8 @@ public struct Redactor: Sendable {
 
     private mutating func add(_ secret: String) {
         guard secret.count >= 4 else { return }
-        var forms: Set<String> = [secret]
+        // Literal matching no longer equates canonically equivalent spellings: add both.
+        var forms: Set<String> = [secret, secret.precomposedStringWithCanonicalMapping, secret.decomposedStringWithCanonicalMapping]
         if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
         if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { forms.insert(encoded) }
         forms.insert(Data(secret.utf8).base64EncodedString())
@@ -128,7 +129,13 @@ public struct Redactor: Sendable {
         var copy = step
         copy.summary = Self.escapingControls(redact(step.summary))
         copy.hint = step.hint.map { Self.escapingControls(redact($0)) }
-        copy.evidence = step.evidence.mapStrings { Self.escapingControls(redact($0), keepingLines: true) }
+        var evidence = Evidence()
+        // Keys can come from outside too (a Stripe event type counted under its own name).
+        for (key, value) in step.evidence.entries {
+            evidence[Self.escapingControls(key)] = value.mapStrings { Self.escapingControls(redact($0), keepingLines: true) }
+                .mappingKeys { Self.escapingControls($0) }
+        }
+        copy.evidence = evidence
         return copy
     }
 
@@ -162,7 +169,10 @@ public struct Redactor: Sendable {
 
     /// The user name of a URL that has no password (or an empty one): then it is the credential.
     static func urlCredentialUser(_ value: String) -> String? {
-        guard let scheme = value.range(of: "://") else { return nil }
+        // Only web URLs carry a key as the user (a DSN): `postgresql://postgres@localhost` names a
+        // user, and masking it would blank every "postgres" in the output.
+        guard let scheme = value.range(of: "://"),
+              ["http", "https"].contains(value[..<scheme.lowerBound].lowercased()) else { return nil }
         let rest = value[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard let at = rest.lastIndex(of: "@") else { return nil }
         let userinfo = rest[..<at]

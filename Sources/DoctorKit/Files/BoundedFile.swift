@@ -32,10 +32,11 @@ public enum BoundedFile {
         }
     }
 
-    /// Reads `path` whole if it holds at most `limit` bytes.
-    public static func read(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
+    /// Reads `path` whole if it holds at most `limit` bytes. With `pipes`, a FIFO is read too,
+    /// waiting for its writer (`--env-file <(sops -d secrets.env)`); without, it is refused.
+    public static func read(_ path: String, limit: Int, pipes: Bool = false) throws(Failure) -> [UInt8] {
         // Non-blocking, so opening a FIFO with no writer returns at once; the type is checked next.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        var descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             switch errno {
             case ENOENT, ENOTDIR: throw .missing
@@ -50,6 +51,12 @@ public enum BoundedFile {
         switch info.st_mode & S_IFMT {
         case S_IFREG, S_IFCHR: break
         case S_IFDIR: throw .directory
+        case S_IFIFO where pipes:
+            // Opened again, blocking: a FIFO read before its writer has opened it reads as empty.
+            let blocking = open(path, O_RDONLY | O_CLOEXEC)
+            guard blocking >= 0 else { throw .other(String(cString: strerror(errno))) }
+            close(descriptor)
+            descriptor = blocking
         case S_IFIFO: throw .notAFile(kind: "a FIFO")
         case S_IFSOCK: throw .notAFile(kind: "a socket")
         default: throw .notAFile(kind: "a device")

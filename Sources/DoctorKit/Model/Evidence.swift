@@ -37,6 +37,15 @@ public struct Evidence: Sendable, Equatable, Encodable {
 }
 
 extension JSONValue {
+    /// Returns a copy with every object key passed through `transform`.
+    public func mappingKeys(_ transform: (String) -> String) -> JSONValue {
+        switch self {
+        case let .array(a): .array(a.map { $0.mappingKeys(transform) })
+        case let .object(o): .object(o.map { (transform($0.0), $0.1.mappingKeys(transform)) })
+        default: self
+        }
+    }
+
     /// Returns a copy with every string (not keys) passed through `transform`.
     public func mapStrings(_ transform: (String) -> String) -> JSONValue {
         switch self {

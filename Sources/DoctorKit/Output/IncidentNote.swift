@@ -5,21 +5,22 @@ import Foundation
 /// It says what was seen, when (UTC), against which service, each step with status, duration and
 /// evidence, the operator's notes, what was ruled out, and what to do next.
 public enum IncidentNote {
-    /// The note of a session.
-    public static func render(_ session: SessionRecord) -> String {
+    /// The note of a session; `live` when the session is still going (a `save` mid-session), so a
+    /// missing end is not called a cut-off record.
+    public static func render(_ session: SessionRecord, live: Bool = false) -> String {
         let report = session.report()
         let diagnosis = Diagnosis(report)
         var lines: [String] = []
         lines.append("# Incident note: \(diagnosis.cause.map { "\($0.title) — \($0.status.rawValue.uppercased())" } ?? "no problem found")")
         lines.append("")
         let end = session.endedAt ?? session.lastEventAt
-        let ended = session.endedAt == nil ? " (did not end cleanly; last event)" : ""
+        let ended = session.endedAt != nil ? "" : live ? " (still running; so far)" : " (did not end cleanly; last event)"
         lines.append("- **When:** \(utc(session.info.startedAt)) → \(utc(end))\(ended), \(seconds(report.durationMs))")
         lines.append("- **Who:** `\(session.info.operatorName)` on `\(session.info.host)`, doctor \(session.info.doctorVersion), \(session.info.mode) session `\(session.info.id)`")
         lines.append("- **What:** API \(session.info.target.map { "`\($0)`" } ?? "unknown (API_URL not set)") · Stripe mode \(session.info.stripeMode ?? "unknown") · Render service \(session.info.renderService.map { "`\($0)`" } ?? "unknown")")
         lines.append("- **Result:** \(verdict(report.status)), exit \(report.exitCode): \(counts(diagnosis))")
         for notice in session.info.notices { lines.append("- **Note:** \(notice)") }
-        if session.endedAt == nil {
+        if session.endedAt == nil && !live {
             lines.append("- **Partial:** the journal ends at \(utc(session.lastEventAt)) without the session's end (the process was killed, or the disk was full): what happened after that is not in this note.")
         }
         lines.append("")

@@ -110,6 +110,7 @@ final class PublishGate: @unchecked Sendable {
             }
             closed = true
             // A record that lost events says so in the report too, not only on standard error.
+            session.recorder?.sync()
             if let failure = session.recorder?.writeFailure, !report.notices.contains(failure) { report.notices.append(failure) }
             report.status = Status.worst(report.runbooks.map(\.status))
             report.exitCode = ExitStatus(worst: report.status, failOn: failOn).rawValue

@@ -5,6 +5,9 @@ import Foundation
 /// Every event a sink receives is already redacted with the secrets the session knows at that
 /// moment, and events arrive one at a time, in the order the session published them.
 public protocol DiagnosisSink: AnyObject, Sendable {
+    /// Whether it shows results to a person: the journal is synced before such a sink gets one,
+    /// so what was shown is on disk. A status line that only counts steps does not need that.
+    var showsResults: Bool { get }
     /// A run is about to start these runbooks (a status line counts their steps).
     func runStarting(_ runbooks: [Runbook])
     /// A step started, finished, or had its result revised (apply it: it replaces the earlier one),
@@ -15,6 +18,8 @@ public protocol DiagnosisSink: AnyObject, Sendable {
 }
 
 extension DiagnosisSink {
+    /// A sink shows results unless it says otherwise.
+    public var showsResults: Bool { true }
     /// Nothing to do by default.
     public func runStarting(_ runbooks: [Runbook]) {}
     /// Nothing to do by default.
@@ -227,7 +232,7 @@ public final class DiagnosisSession: @unchecked Sendable {
             // On disk before it is on screen: a killed session still has what the operator saw.
             switch safe {
             case .started, .progress: break
-            case .finished, .revised: if !(sinks.isEmpty && runSinks.isEmpty) { recorder.sync() }
+            case .finished, .revised: if (sinks + runSinks).contains(where: \.showsResults) { recorder.sync() }
             }
         }
         for sink in sinks + runSinks { sink.receive(safe) }

@@ -62,7 +62,8 @@ extension InteractiveSession {
     /// The status line of one command, on a terminal (an interactive session only).
     func statusLine() -> StatusLine? {
         guard setup.interactive else { return nil }
-        return StatusLine.make(disabled: !setup.progress, machineOutput: false, cancelHint: true, environment: setup.environment)
+        return StatusLine.make(disabled: !setup.progress, machineOutput: false, cancelHint: true, color: setup.color,
+                               environment: setup.environment)
     }
 
     /// Runs `operation` on the pool while this thread waits; Ctrl-C cancels it (the runner turns

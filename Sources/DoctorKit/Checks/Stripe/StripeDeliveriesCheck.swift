@@ -102,20 +102,28 @@ public struct StripeDeliveriesCheck: CheckKind {
             guard !failing.isEmpty || !pending.isEmpty else {
                 return CheckOutcome(.pass, "all \(count(recent.count, recentTruncated)) events of the last \(windowText) were delivered", evidence: evidence)
             }
-            // One set for both figures: every event read (the newest sample and the failing list), and
-            // those of them not delivered. The failing list can reach further back than the sample,
-            // so a rate over the sample alone could say 100 % beside a thousand failures.
+            // Each figure says what it covers. With every event of the window read, the count and the
+            // rate are over the window. When only the newest sample was read, the rate is over that
+            // sample (the failing list reaches further back, and mixing the two sets would weigh the
+            // failures double), and the window's failures are counted apart.
             let failedIDs = failingIDs.union(pending.map(\.id))
-            let read = Set(recent.map(\.id)).union(failingIDs).count
-            let rate = read == 0 ? 0 : Double(read - failedIDs.count) / Double(read) * 100
-            let partial = failingTruncated || recentTruncated
-            evidence["success_rate"] = .string(String(format: "%.1f%%", rate) + (partial ? " of the \(read) events read" : ""))
             let newest = listed.first.map { ", newest \($0.id) (\($0.type))" } ?? ""
-            let scope = partial ? "% of those read delivered" : "% delivered"
-            let summary = "\(count(failedIDs.count, failingTruncated)) of \(count(read, partial)) events of the last \(windowText) not delivered (\(String(format: "%.1f", rate))\(scope))\(newest)"
+            let sampleFailed = recent.filter { failedIDs.contains($0.id) }.count
+            let rate = recent.isEmpty ? 0 : Double(recent.count - sampleFailed) / Double(recent.count) * 100
+            let figure = String(format: "%.1f", rate)
+            let summary: String
+            if recentTruncated {
+                evidence["success_rate"] = .string("\(figure)% of the newest \(recent.count) events")
+                summary = "\(count(failedIDs.count, failingTruncated)) events of the last \(windowText) not delivered; of the newest \(recent.count), \(sampleFailed) not delivered (\(figure)% delivered)\(newest)"
+            } else {
+                evidence["success_rate"] = .string("\(figure)%")
+                summary = "\(count(failedIDs.count, failingTruncated)) of \(recent.count) events of the last \(windowText) not delivered (\(figure)% delivered)\(newest)"
+            }
+            // Failures older than the newest sample still happened: never a plain pass beside them.
+            let olderFailures = recentTruncated && failedIDs.count > sampleFailed
             let hint = "Stripe could not deliver these events: open the endpoint in Stripe Dashboard → Developers → Webhooks to see the response codes, and read the Render logs at those times. First 1-2 events fail? environment variables not set; random failures? database connection; all failing after a deploy? the deploy. If they fail at the correct URL while the service is healthy, escalate to Stripe support with these event ids."
             if rate < fail { return CheckOutcome(.fail, summary, evidence: evidence, hint: hint) }
-            if rate <= warn { return CheckOutcome(.warn, summary, evidence: evidence, hint: hint) }
+            if rate <= warn || olderFailures { return CheckOutcome(.warn, summary, evidence: evidence, hint: hint) }
             return CheckOutcome(.pass, summary, evidence: evidence, hint: "Deliveries are within the guide's healthy rate (over \(Int(warn))%); the listed events are still worth a look in the Dashboard.")
         }
     }

@@ -77,6 +77,6 @@ public struct SentryClient: Sendable {
 
     /// `text` without this client's token, and every other secret masked.
     func scrub(_ text: String) -> String {
-        SecretKind.masking(in: text.replacingOccurrences(of: token, with: tokenDisplay))
+        SecretKind.masking(in: text.replacingOccurrences(of: token, with: tokenDisplay, options: .literal))
     }
 }
