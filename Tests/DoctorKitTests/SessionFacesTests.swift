@@ -68,6 +68,13 @@ struct SessionFacesTests {
         return (report, screen, session)
     }
 
+    /// A variables step whose shape warning a live proof of STRIPE_WEBHOOK_SECRET withdraws.
+    static let envStep = Step(
+        id: "env", title: "Variables", kind: "env",
+        check: EnvVariablesCheck(variables: [("STRIPE_WEBHOOK_SECRET", .required)], timeout: .seconds(1)),
+        needs: [], hint: "fix the variables", parameters: .object([("names", .string("x"))]),
+        location: SourceLocation(file: "t.yml", line: 1, column: 1))
+
     static func step(_ id: String, _ check: any Check, needs: [String] = [], kind: String = "probe") -> Step {
         Step(id: id, title: "Step \(id)", kind: kind, check: check, needs: needs, hint: "fix \(id)",
              parameters: .object([("id", .string(id))]), location: SourceLocation(file: "t.yml", line: 1, column: 1))
@@ -77,10 +84,7 @@ struct SessionFacesTests {
     func corroboration() async throws {
         var configuration = Configuration()
         configuration.set("STRIPE_WEBHOOK_SECRET", "whsec_test_secret", origin: .process)
-        let env = Step(id: "env", title: "Variables", kind: "env",
-                       check: EnvVariablesCheck(variables: [("STRIPE_WEBHOOK_SECRET", .required)], timeout: .seconds(1)),
-                       needs: [], hint: "fix the variables", parameters: .object([("names", .string("x"))]),
-                       location: SourceLocation(file: "t.yml", line: 1, column: 1))
+        let env = Self.envStep
         let runbook = Runbook(id: "r", title: "R", symptom: "s", steps: [
             env, Self.step("probe", ProvingCheck(variable: "STRIPE_WEBHOOK_SECRET"), needs: ["env"]),
         ], file: "r.yml")
@@ -94,10 +98,7 @@ struct SessionFacesTests {
     func rerunKeepsProofs() async throws {
         var configuration = Configuration()
         configuration.set("STRIPE_WEBHOOK_SECRET", "whsec_test_secret", origin: .process)
-        let env = Step(id: "env", title: "Variables", kind: "env",
-                       check: EnvVariablesCheck(variables: [("STRIPE_WEBHOOK_SECRET", .required)], timeout: .seconds(1)),
-                       needs: [], hint: "fix the variables", parameters: .object([("names", .string("x"))]),
-                       location: SourceLocation(file: "t.yml", line: 1, column: 1))
+        let env = Self.envStep
         let first = Runbook(id: "r", title: "R", symptom: "s", steps: [
             env, Self.step("probe", ProvingCheck(variable: "STRIPE_WEBHOOK_SECRET"), needs: ["env"]),
         ], file: "r.yml")
