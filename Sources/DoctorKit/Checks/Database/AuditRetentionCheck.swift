@@ -49,14 +49,7 @@ public struct AuditRetentionCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            var evidence = Evidence()
-            let info: PostgresConnectionInfo
-            let connection: PostgresConnection
-            switch await DatabaseStep.open(context, variable: variable, evidence: &evidence) {
-            case let .success(found): (info, connection) = (found.info, found.connection)
-            case let .failure(stop): return stop.outcome
-            }
-            do {
+            await DatabaseStep.run(context, variable: variable) { (info, connection, evidence) throws(PostgresError) in
                 guard let events = try await AuditTable.find(table, schema: info.schema, timeColumn: timeColumn, on: connection, deadline: context.deadline) else {
                     return AuditTable.missing(table, schema: info.schema, consequence: "webhook events are not logged for audits", evidence: evidence)
                 }
@@ -72,8 +65,6 @@ public struct AuditRetentionCheck: CheckKind {
                     evidence["reference_table"] = .string("not read: \(reference) is missing, has no \"\(timeColumn)\", or cannot be read without a scan")
                 }
                 return judge(events: eventSpan, payments: paymentSpan, evidence: &evidence)
-            } catch {
-                return DatabaseStep.outcome(for: error, info: info, evidence: evidence)
             }
         }
 

@@ -70,6 +70,26 @@ enum DatabaseStep {
         return await session(context, info, evidence: &evidence).map { (info, $0.connection) }
     }
 
+    /// Runs a database step's `body` with the database, the run's session and the evidence every
+    /// database step starts with: no database to ask is the stop's outcome, a failed query the
+    /// failure in plain words with its Prisma hint.
+    static func run(
+        _ context: CheckContext, variable: String,
+        _ body: (PostgresConnectionInfo, PostgresConnection, inout Evidence) async throws(PostgresError) -> CheckOutcome
+    ) async -> CheckOutcome {
+        var evidence = Evidence()
+        let (info, connection): (PostgresConnectionInfo, PostgresConnection)
+        switch await open(context, variable: variable, evidence: &evidence) {
+        case let .success(found): (info, connection) = (found.info, found.connection)
+        case let .failure(stop): return stop.outcome
+        }
+        do {
+            return try await body(info, connection, &evidence)
+        } catch {
+            return outcome(for: error, info: info, evidence: evidence)
+        }
+    }
+
     /// The run's session for `info`, or the failure as an outcome.
     static func session(
         _ context: CheckContext, _ info: PostgresConnectionInfo, evidence: inout Evidence

@@ -72,20 +72,11 @@ public struct DuplicateProcessingCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            var evidence = Evidence()
-            let info: PostgresConnectionInfo
-            let connection: PostgresConnection
-            switch await DatabaseStep.open(context, variable: variable, evidence: &evidence) {
-            case let .success(found): (info, connection) = (found.info, found.connection)
-            case let .failure(stop): return stop.outcome
-            }
-            do {
+            await DatabaseStep.run(context, variable: variable) { (info, connection, evidence) throws(PostgresError) in
                 guard let audit = try await AuditTable.find(table, schema: info.schema, timeColumn: timeColumn, on: connection, deadline: context.deadline) else {
                     return AuditTable.missing(table, schema: info.schema, consequence: "webhook events are not logged", evidence: evidence)
                 }
                 return try await scan(audit, connection: connection, context: context, evidence: evidence)
-            } catch {
-                return DatabaseStep.outcome(for: error, info: info, evidence: evidence)
             }
         }
 

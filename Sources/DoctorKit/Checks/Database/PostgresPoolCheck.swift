@@ -34,17 +34,9 @@ public struct PostgresPoolCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            var evidence = Evidence()
-            let info: PostgresConnectionInfo
-            let connection: PostgresConnection
-            switch await DatabaseStep.open(context, variable: variable, evidence: &evidence) {
-            case let .success(found): (info, connection) = (found.info, found.connection)
-            case let .failure(stop): return stop.outcome
-            }
-            let result: PostgresResult
-            do {
+            await DatabaseStep.run(context, variable: variable) { (info, connection, evidence) throws(PostgresError) in
                 // pg_stat_activity is a view over shared memory: cheap whatever the database's size.
-                result = try await connection.query("""
+                let result = try await connection.query("""
                     SELECT current_user AS role,
                            count(*) FILTER (WHERE usename = current_user AND pid <> pg_backend_pid())::text AS role_connections,
                            count(*) FILTER (WHERE pid <> pg_backend_pid())::text AS all_connections,
@@ -52,49 +44,47 @@ public struct PostgresPoolCheck: CheckKind {
                            current_setting('superuser_reserved_connections') AS reserved
                     FROM pg_stat_activity WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM 'doctor'
                     """, deadline: context.deadline)
-            } catch {
-                return DatabaseStep.outcome(for: error, info: info, evidence: evidence)
-            }
-            let role = result.first("role") ?? info.user ?? "?"
-            let roleCount = Int(result.first("role_connections") ?? "") ?? 0
-            let allCount = Int(result.first("all_connections") ?? "") ?? 0
-            let maxConnections = Int(result.first("max_connections") ?? "") ?? 100
-            let reserved = Int(result.first("reserved") ?? "") ?? 0
-            let usable = max(1, maxConnections - reserved)
-            evidence["role"] = .string(role)
-            evidence["role_connections"] = .int(roleCount)
-            evidence["all_connections"] = .int(allCount)
-            evidence["max_connections"] = .int(maxConnections)
-            evidence["superuser_reserved_connections"] = .int(reserved)
+                let role = result.first("role") ?? info.user ?? "?"
+                let roleCount = Int(result.first("role_connections") ?? "") ?? 0
+                let allCount = Int(result.first("all_connections") ?? "") ?? 0
+                let maxConnections = Int(result.first("max_connections") ?? "") ?? 100
+                let reserved = Int(result.first("reserved") ?? "") ?? 0
+                let usable = max(1, maxConnections - reserved)
+                evidence["role"] = .string(role)
+                evidence["role_connections"] = .int(roleCount)
+                evidence["all_connections"] = .int(allCount)
+                evidence["max_connections"] = .int(maxConnections)
+                evidence["superuser_reserved_connections"] = .int(reserved)
 
-            var parts: [String] = []
-            var worst = Double(allCount) / Double(usable) * 100
-            var hint: String?
-            let perInstance = connectionLimit ?? info.connectionLimit
-            if let perInstance {
-                let pool = perInstance * (instances ?? 1)
-                let usage = Double(roleCount) / Double(pool) * 100
-                evidence["pool_size"] = .int(pool)
-                evidence["pool_usage_percent"] = .double((usage * 10).rounded() / 10)
-                let across = instances.map { " (\(perInstance) × \($0) instances)" } ?? ""
-                parts.append("pool: \(roleCount) of \(pool) connections of \(role) open (\(Int(usage.rounded()))%)\(across)")
-                if usage >= warn {
-                    hint = "Prisma's pool is nearly exhausted: requests wait up to pool_timeout and then fail with P2024. Look for slow queries or leaked transactions, or raise connection_limit within the server's max_connections."
+                var parts: [String] = []
+                var worst = Double(allCount) / Double(usable) * 100
+                var hint: String?
+                let perInstance = connectionLimit ?? info.connectionLimit
+                if let perInstance {
+                    let pool = perInstance * (instances ?? 1)
+                    let usage = Double(roleCount) / Double(pool) * 100
+                    evidence["pool_size"] = .int(pool)
+                    evidence["pool_usage_percent"] = .double((usage * 10).rounded() / 10)
+                    let across = instances.map { " (\(perInstance) × \($0) instances)" } ?? ""
+                    parts.append("pool: \(roleCount) of \(pool) connections of \(role) open (\(Int(usage.rounded()))%)\(across)")
+                    if usage >= warn {
+                        hint = "Prisma's pool is nearly exhausted: requests wait up to pool_timeout and then fail with P2024. Look for slow queries or leaked transactions, or raise connection_limit within the server's max_connections."
+                    }
+                    worst = max(worst, usage)
+                } else {
+                    parts.append("\(roleCount) connections of \(role) open (connection_limit unknown: Prisma's default is CPUs × 2 + 1 per instance)")
                 }
-                worst = max(worst, usage)
-            } else {
-                parts.append("\(roleCount) connections of \(role) open (connection_limit unknown: Prisma's default is CPUs × 2 + 1 per instance)")
+                let serverUsage = Double(allCount) / Double(usable) * 100
+                evidence["server_usage_percent"] = .double((serverUsage * 10).rounded() / 10)
+                parts.append("server: \(allCount) of \(usable) connections (\(Int(serverUsage.rounded()))%)")
+                if serverUsage >= warn && hint == nil {
+                    hint = "The server is running out of connections: find who holds them (pg_stat_activity), put PgBouncer in front, or raise max_connections."
+                }
+                let summary = parts.joined(separator: "; ")
+                if worst >= fail { return CheckOutcome(.fail, "\(summary), over the \(Int(fail))% critical threshold", evidence: evidence, hint: hint) }
+                if worst >= warn { return CheckOutcome(.warn, "\(summary), over the \(Int(warn))% warning threshold", evidence: evidence, hint: hint) }
+                return CheckOutcome(.pass, summary, evidence: evidence)
             }
-            let serverUsage = Double(allCount) / Double(usable) * 100
-            evidence["server_usage_percent"] = .double((serverUsage * 10).rounded() / 10)
-            parts.append("server: \(allCount) of \(usable) connections (\(Int(serverUsage.rounded()))%)")
-            if serverUsage >= warn && hint == nil {
-                hint = "The server is running out of connections: find who holds them (pg_stat_activity), put PgBouncer in front, or raise max_connections."
-            }
-            let summary = parts.joined(separator: "; ")
-            if worst >= fail { return CheckOutcome(.fail, "\(summary), over the \(Int(fail))% critical threshold", evidence: evidence, hint: hint) }
-            if worst >= warn { return CheckOutcome(.warn, "\(summary), over the \(Int(warn))% warning threshold", evidence: evidence, hint: hint) }
-            return CheckOutcome(.pass, summary, evidence: evidence)
         }
     }
 }

@@ -60,19 +60,12 @@ public struct PostgresSchemaCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            var evidence = Evidence()
-            let info: PostgresConnectionInfo
-            let connection: PostgresConnection
-            switch await DatabaseStep.open(context, variable: variable, evidence: &evidence) {
-            case let .success(found): (info, connection) = (found.info, found.connection)
-            case let .failure(stop): return stop.outcome
-            }
-            evidence["schema"] = .string(info.schema)
-            var problems: [String] = []
-            var hints: [String] = []
-            var found: [String] = []
-            for (table, columns) in tables {
-                do {
+            await DatabaseStep.run(context, variable: variable) { (info, connection, evidence) throws(PostgresError) in
+                evidence["schema"] = .string(info.schema)
+                var problems: [String] = []
+                var hints: [String] = []
+                var found: [String] = []
+                for (table, columns) in tables {
                     let report = try await inspect(table, columns: columns, schema: info.schema, on: connection, deadline: context.deadline)
                     evidence[table] = report.evidence
                     if let problem = report.problem {
@@ -81,15 +74,13 @@ public struct PostgresSchemaCheck: CheckKind {
                     } else {
                         found.append(report.line)
                     }
-                } catch {
-                    return DatabaseStep.outcome(for: error, info: info, evidence: evidence)
                 }
+                if !problems.isEmpty {
+                    return CheckOutcome(.fail, problems.joined(separator: "; "), evidence: evidence,
+                                        hint: hints.isEmpty ? nil : hints.joined(separator: " "))
+                }
+                return CheckOutcome(.pass, found.joined(separator: "; "), evidence: evidence)
             }
-            if !problems.isEmpty {
-                return CheckOutcome(.fail, problems.joined(separator: "; "), evidence: evidence,
-                                    hint: hints.isEmpty ? nil : hints.joined(separator: " "))
-            }
-            return CheckOutcome(.pass, found.joined(separator: "; "), evidence: evidence)
         }
 
         /// What one table looks like: found or not, its columns, size estimate and recent rows.
