@@ -82,28 +82,20 @@ public struct RefundsDisputesCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let client: StripeClient
-            switch StripeCheckSupport.client(context) {
-            case let .success(built): client = built
-            case let .failure(stop): return stop.outcome
-            }
-            var evidence = StripeCheckSupport.evidence(client)
-            let now = Int(Date().timeIntervalSince1970)
-            let windowStart = now - Int(window.seconds)
-            let since = windowStart - Int(baseline.seconds)
-            evidence["window"] = .string(window.window)
-            evidence["baseline"] = .string("\(baseline.window) before it, from \(StripeEventHistory.iso(since))")
-            let read: [StripeEventSeries]
-            do {
+            return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
+                let now = Int(Date().timeIntervalSince1970)
+                let windowStart = now - Int(window.seconds)
+                let since = windowStart - Int(baseline.seconds)
+                evidence["window"] = .string(window.window)
+                evidence["baseline"] = .string("\(baseline.window) before it, from \(StripeEventHistory.iso(since))")
+                let read: [StripeEventSeries]
                 let result = try await StripeEventHistory.read(
                     RefundsDisputesCheck.types, since: since, maxEvents: maxEvents, client: client, deadline: context.deadline)
                 read = result.series
                 evidence["pages_read"] = .int(result.pages)
                 if let id = result.requestID { evidence["request_id"] = .string(id) }
-            } catch {
-                return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
+                return evaluate(Series(read), now: now, evidence: evidence)
             }
-            return evaluate(Series(read), now: now, evidence: evidence)
         }
     }
 

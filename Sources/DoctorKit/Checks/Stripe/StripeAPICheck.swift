@@ -23,22 +23,13 @@ public struct StripeAPICheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let client: StripeClient
-            switch StripeCheckSupport.client(context) {
-            case let .success(built): client = built
-            case let .failure(stop): return stop.outcome
+            return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
+                let started = ContinuousClock.now
+                let response = try await client.get("/v1/account", deadline: context.deadline)
+                // Stripe answered with the account: the key works, whatever its shape suggested.
+                return judge(response, elapsed: ContinuousClock.now - started, client: client, evidence: evidence)
+                    .proving("STRIPE_SECRET_KEY")
             }
-            let evidence = StripeCheckSupport.evidence(client)
-            let started = ContinuousClock.now
-            let response: StripeResponse
-            do {
-                response = try await client.get("/v1/account", deadline: context.deadline)
-            } catch {
-                return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
-            }
-            // Stripe answered with the account: the key works, whatever its shape suggested.
-            return judge(response, elapsed: ContinuousClock.now - started, client: client, evidence: evidence)
-                .proving("STRIPE_SECRET_KEY")
         }
 
         private func judge(_ response: StripeResponse, elapsed: Duration, client: StripeClient, evidence: Evidence) -> CheckOutcome {

@@ -12,6 +12,24 @@ enum StripeCheckSupport {
         }
     }
 
+    /// Runs a Stripe step's `body` with the client and the evidence every Stripe step starts with:
+    /// no key is a skip, a failed call an outcome in plain words with what to do about it.
+    static func run(
+        _ context: CheckContext, _ body: (StripeClient, inout Evidence) async throws(StripeAPIError) -> CheckOutcome
+    ) async -> CheckOutcome {
+        let client: StripeClient
+        switch self.client(context) {
+        case let .success(built): client = built
+        case let .failure(stop): return stop.outcome
+        }
+        var evidence = evidence(client)
+        do {
+            return try await body(client, &evidence)
+        } catch {
+            return outcome(for: error, client: client, evidence: evidence)
+        }
+    }
+
     /// Evidence every Stripe step carries: which key (masked), mode and API base.
     static func evidence(_ client: StripeClient) -> Evidence {
         var evidence = Evidence()

@@ -51,31 +51,21 @@ public struct StripeDeliveriesCheck: CheckKind {
         }
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let client: StripeClient
-            switch StripeCheckSupport.client(context) {
-            case let .success(built): client = built
-            case let .failure(stop): return stop.outcome
+            return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
+                let now = Int(Date().timeIntervalSince1970)
+                let since = now - Int(window.seconds)
+                evidence["window"] = .string(windowText)
+                evidence["since"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(since)), .iso8601))
+                let created = [("created[gte]", String(since))]
+                let failing = try await client.list("/v1/events", query: [("delivery_success", "false")] + created, deadline: context.deadline)
+                let recent = try await client.list("/v1/events", query: created, maxItems: StripeDeliveriesCheck.sampleSize, deadline: context.deadline)
+                if let last = (recent.requestIDs + failing.requestIDs).last { evidence["request_id"] = .string(last) }
+                return evaluate(
+                    failing: failing.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
+                    failingTruncated: failing.hasMore,
+                    recent: recent.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
+                    recentTruncated: recent.hasMore, evidence: evidence)
             }
-            var evidence = StripeCheckSupport.evidence(client)
-            let now = Int(Date().timeIntervalSince1970)
-            let since = now - Int(window.seconds)
-            evidence["window"] = .string(windowText)
-            evidence["since"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(since)), .iso8601))
-            let created = [("created[gte]", String(since))]
-            let failing: StripeList
-            let recent: StripeList
-            do {
-                failing = try await client.list("/v1/events", query: [("delivery_success", "false")] + created, deadline: context.deadline)
-                recent = try await client.list("/v1/events", query: created, maxItems: StripeDeliveriesCheck.sampleSize, deadline: context.deadline)
-            } catch {
-                return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
-            }
-            if let last = (recent.requestIDs + failing.requestIDs).last { evidence["request_id"] = .string(last) }
-            return evaluate(
-                failing: failing.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
-                failingTruncated: failing.hasMore,
-                recent: recent.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
-                recentTruncated: recent.hasMore, evidence: evidence)
         }
 
         func evaluate(

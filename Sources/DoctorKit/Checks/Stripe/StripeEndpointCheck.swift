@@ -33,24 +33,15 @@ public struct StripeEndpointCheck: CheckKind {
             case let .failure(missing):
                 return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
             }
-            let client: StripeClient
-            switch StripeCheckSupport.client(context) {
-            case let .success(built): client = built
-            case let .failure(stop): return stop.outcome
+            return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
+                evidence["expected_url"] = .string(expected)
+                let list = try await client.list("/v1/webhook_endpoints", deadline: context.deadline)
+                let endpoints = list.items.compactMap(StripeWebhookEndpoint.init)
+                evidence["endpoints_listed"] = .int(endpoints.count)
+                evidence["pages"] = .int(list.pages)
+                if let last = list.requestIDs.last { evidence["request_id"] = .string(last) }
+                return evaluate(endpoints, expected: expected, mode: client.mode, evidence: evidence)
             }
-            var evidence = StripeCheckSupport.evidence(client)
-            evidence["expected_url"] = .string(expected)
-            let list: StripeList
-            do {
-                list = try await client.list("/v1/webhook_endpoints", deadline: context.deadline)
-            } catch {
-                return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
-            }
-            let endpoints = list.items.compactMap(StripeWebhookEndpoint.init)
-            evidence["endpoints_listed"] = .int(endpoints.count)
-            evidence["pages"] = .int(list.pages)
-            if let last = list.requestIDs.last { evidence["request_id"] = .string(last) }
-            return evaluate(endpoints, expected: expected, mode: client.mode, evidence: evidence)
         }
 
         func evaluate(_ endpoints: [StripeWebhookEndpoint], expected: String, mode: String?, evidence: Evidence) -> CheckOutcome {

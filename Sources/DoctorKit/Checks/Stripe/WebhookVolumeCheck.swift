@@ -48,24 +48,16 @@ public struct WebhookVolumeCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
-            let client: StripeClient
-            switch StripeCheckSupport.client(context) {
-            case let .success(built): client = built
-            case let .failure(stop): return stop.outcome
-            }
-            var evidence = StripeCheckSupport.evidence(client)
-            let now = Int(Date().timeIntervalSince1970)
-            let since = now - days * WebhookVolumeCheck.day
-            let series: StripeEventSeries
-            do {
+            return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
+                let now = Int(Date().timeIntervalSince1970)
+                let since = now - days * WebhookVolumeCheck.day
+                let series: StripeEventSeries
                 let read = try await StripeEventHistory.read([nil], since: since, maxEvents: maxEvents, client: client, deadline: context.deadline)
                 series = read.series[0]
                 evidence["pages_read"] = .int(read.pages)
                 if let id = read.requestID { evidence["request_id"] = .string(id) }
-            } catch {
-                return StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
+                return evaluate(series, now: now, evidence: evidence)
             }
-            return evaluate(series, now: now, evidence: evidence)
         }
 
         /// Judges the events read from `series.since` to `now`.
