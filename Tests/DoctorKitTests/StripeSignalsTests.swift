@@ -48,6 +48,16 @@ private func series(_ type: String, _ events: [StripeEventSeries.Event], since: 
 @Suite("Stripe signals: refunds-disputes, webhook-volume", .serialized)
 struct StripeSignalsTests {
     static let day = 86_400
+
+    @Test("a cut-off read covers from its oldest event by created time, whatever order the pages came in")
+    func coverageAssumesNoOrder() {
+        let now = Int(Date().timeIntervalSince1970)
+        let events = [event("charge.refunded", ago: 3600, now: now), event("charge.refunded", ago: 7200, now: now),
+                      event("charge.refunded", ago: 60, now: now)]
+        let shuffled = StripeEventSeries(type: "charge.refunded", events: events, since: now - 86_400, truncated: true)
+        #expect(shuffled.coveredFrom == now - 7200)
+        #expect(shuffled.covered(from: now - 86_400, to: now) == 7200)
+    }
     let now = Int(Date().timeIntervalSince1970)
 
     /// The six series of `refunds-disputes` over a day and the week before.

@@ -55,8 +55,9 @@ struct StripeEventSeries: Sendable {
     let truncated: Bool
 
     /// From when on the read is complete: `since`, or the oldest event read when it was cut off
-    /// (a read cut off before any event covers nothing).
-    var coveredFrom: Int { truncated ? max(since, events.last?.created ?? Int.max) : since }
+    /// (a read cut off before any event covers nothing). The oldest by its `created` time, not by
+    /// where it stood in a page: no order of the API's answers is assumed.
+    var coveredFrom: Int { truncated ? max(since, events.map(\.created).min() ?? Int.max) : since }
 
     /// Events created in `from..<to`.
     func events(from: Int, to: Int) -> [Event] { events.filter { $0.created >= from && $0.created < to } }
