@@ -148,15 +148,13 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
         let spinner = ["|", "/", "-", "\\"][frame % 4]
         let waiting = max(0, total - running.count - done.count)
         var parts = ["\(spinner) \(running.count) running, \(done.count) done, \(waiting) waiting"]
-        if let longest = running.values.min(by: { $0.since < $1.since }) {
-            let elapsed = now - longest.since
-            parts.append("\(longest.step)\(longest.detail.map { " \($0)" } ?? "") (\(Self.seconds(elapsed)))")
+        let longest = running.values.min { $0.since < $1.since }
+        if let longest {
+            parts.append("\(longest.step)\(longest.detail.map { " \($0)" } ?? "") (\((now - longest.since).short))")
         }
         // A sampler that is not the longest still shows how far it has got.
-        for entry in running.values.sorted(by: { $0.step < $1.step }) where entry.detail != nil {
-            if let longest = running.values.min(by: { $0.since < $1.since }), longest.step == entry.step { continue }
-            parts.append("\(entry.step) \(entry.detail!)")
-            break
+        if let counting = running.values.sorted(by: { $0.step < $1.step }).first(where: { $0.detail != nil && $0.step != longest?.step }) {
+            parts.append("\(counting.step) \(counting.detail!)")
         }
         if cancelHint { parts.append("Ctrl-C cancels") }
         return parts.joined(separator: " - ")
@@ -180,11 +178,6 @@ final class StatusLine: DiagnosisSink, @unchecked Sendable {
         var size = winsize()
         guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
         return Int(size.ws_col)
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        return String(format: "%.1fs", ms / 1000)
     }
 
     private static func write(_ text: String) {

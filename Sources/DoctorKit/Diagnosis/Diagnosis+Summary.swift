@@ -32,9 +32,11 @@ extension Diagnosis {
     /// The log lines of patterns that signal trouble (never a success marker), each once.
     public func errorLogExcerpts(limit: Int = 8) -> [String] {
         var lines: [String] = []
-        for finding in findings + passed.map({ Self.asFinding($0.result, $0.steps) }) where finding.kind == "log-scan" {
-            guard case let .array(examples)? = finding.evidence["examples"],
-                  case let .array(trouble)? = finding.evidence[LogScanCheck.Scan.troubleEvidence] else { continue }
+        let scans = (findings.map { ($0.kind, $0.evidence) } + passed.map { ($0.result.kind, $0.result.evidence) })
+            .filter { $0.0 == "log-scan" }.map(\.1)
+        for evidence in scans {
+            guard case let .array(examples)? = evidence["examples"],
+                  case let .array(trouble)? = evidence[LogScanCheck.Scan.troubleEvidence] else { continue }
             let ids = Set(trouble.map(\.text))
             for example in examples {
                 let text = example.text
@@ -53,8 +55,4 @@ extension Diagnosis {
         return head.count > 48 ? String(head.prefix(47)) + "…" : head
     }
 
-    static func asFinding(_ result: StepResult, _ steps: [Finding.StepRef]) -> Finding {
-        Finding(id: result.id, status: result.status, title: result.title, summary: result.summary, steps: steps,
-                hint: result.hint, kind: result.kind, evidence: result.evidence, layer: .of(result))
-    }
 }
