@@ -83,7 +83,7 @@ struct LogScanEndToEndTests {
 
     @Test("a malformed Render JSON line is a one-line unknown naming file:line (exit 3), and --logs - needs --check")
     func malformed() throws {
-        let path = try write("{\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":\"ok\"}\n{\"message\": oops}\n")
+        let path = try write("{\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":\"ok\"}\n{\"message\": Unhandled event type}\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--logs", path])
         #expect(result.exitCode == 3, "\(result.stdout)")

@@ -63,11 +63,9 @@ struct LogScanTests {
 
     /// Counts of the scanner over `log` fed in pieces cut at `cuts`.
     func tally(_ log: [UInt8], cuts: [Int], patterns: [String]) throws -> LogTally {
-        let matcher = try #require(PatternMatcher(patterns.enumerated().map { (Array($1.utf8), $0) }
-            + LogPattern.ownProbeMarkers.map { (Array($0.utf8), LogScanner.Plan.ownBit) }))
         let now = Int64(Date().timeIntervalSince1970)
-        let scanner = LogScanner(plan: .init(matcher: matcher, patternCount: patterns.count, since: now - 3600, until: now + 300),
-                                 sourceName: "test.log")
+        let plan = try #require(LogScanPlan([LogScanRequest(patterns: patterns.map { [$0] }, window: .seconds(3600))], now: now, skew: 300))
+        let scanner = LogScanner(plan: plan, sourceName: "test.log")
         var start = 0
         for cut in cuts + [log.count] where cut >= start {
             try log[start..<cut].withUnsafeBytes { bytes throws in try scanner.consume(.bytes(bytes)) }
@@ -200,19 +198,26 @@ struct LogScanTests {
         #expect(document.evidence["counts"]?["unhandled"] == .int(1))
     }
 
-    @Test("a malformed line in a Render JSON log is a one-line error naming file:line")
+    @Test("a malformed line of a Render JSON log that holds a pattern is a one-line error naming file:line; one that holds none is not read")
     func malformedJSON() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).jsonl").path
-        try "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":\"ok\"}\n\n{\"message\": \"cut off\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"message\":\"ok\"}\n\n{\"message\": \"Unhandled event type cut off\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = await run(try check(), path: path)
         #expect(outcome.status == .unknown)
         #expect(outcome.summary.hasPrefix("\(path):3: not valid JSON"), "\(outcome.summary)")
         #expect(!outcome.summary.contains("\n"))
 
-        try "{\"message\":\"ok\"}\n{\"level\":30}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "{\"message\":\"ok\"}\n{\"level\":30,\"note\":\"Unhandled event type\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
         let other = await run(try check(), path: path)
         #expect(other.summary.hasPrefix("\(path):2: a JSON object without a string \"message\""), "\(other.summary)")
+
+        // Lines are decoded only when a pattern can match them (that is what makes a JSON log
+        // scan at grep's speed): a broken line that holds no pattern changes no count.
+        try "{\"message\":\"ok\"}\n{\"message\": oops}\n{\"message\":\"Unhandled event type: x\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let quiet = await run(try check(), path: path)
+        #expect(quiet.evidence["counts"]?["unhandled"] == .int(1), "\(quiet.summary)")
+        #expect(quiet.evidence["lines_read"] == .int(3))
     }
 
     @Test("the webhook success ratio meets the guide's bands once enough payments started")

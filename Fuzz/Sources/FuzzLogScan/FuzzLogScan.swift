@@ -7,10 +7,9 @@
 
 let patterns = ["Unhandled event type", "Database connection error", "Webhook signature verification failed",
                 "record", "Payment rec", "level", "\"message\""]
-let matcher = PatternMatcher(patterns.enumerated().map { (Array($1.utf8), $0) }
-    + LogPattern.ownProbeMarkers.map { (Array($0.utf8), LogScanner.Plan.ownBit) })!
 // A fixed window (2026-11-29 ± a day), so runs are reproducible.
-let plan = LogScanner.Plan(matcher: matcher, patternCount: patterns.count, since: 1_795_000_000, until: 1_795_200_000)
+let plan = LogScanPlan([LogScanRequest(patterns: patterns.map { [$0] }, window: .seconds(100_000))],
+                       now: 1_795_100_000, skew: 100_000)!
 
 struct Outcome: Equatable {
     var counts: [Int] = []

@@ -17,6 +17,8 @@ public struct CheckContext: Sendable {
     /// Says how far a long step has got (`4/10`, `waiting for the Payment row, 6 s left`), for a
     /// terminal's status line; never recorded.
     public var progress: @Sendable (String) -> Void
+    /// The run's shared log pass: every log step reading the same file is served by one read.
+    var logScans: LogScanHub?
 
     /// A context with the given parts.
     public init(

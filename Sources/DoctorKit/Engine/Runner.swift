@@ -99,6 +99,8 @@ public final class Runner: Sendable {
         let deadline = start + options.timeout
         let semaphore = AsyncSemaphore(options.concurrency)
         let requestLog = TargetRequestLog()
+        let logScans = LogScanHub(requests: runbooks.flatMap(\.steps).compactMap { ($0.check as? any LogScanning)?.request })
+        defer { logScans.close() }
 
         // Every step's task, created in order of the planned chain it heads (longest first), so the
         // step that an http-sample waits on takes one of the first slots rather than one after the
@@ -117,7 +119,7 @@ public final class Runner: Sendable {
             let priority = priorities[step.fingerprint] ?? .zero
             byID[index][step.id] = Task {
                 await self.runStep(step, of: runbook, after: dependencies, priority: priority, deadline: deadline,
-                                   semaphore: semaphore, requestLog: requestLog, progress: progress)
+                                   semaphore: semaphore, requestLog: requestLog, logScans: logScans, progress: progress)
             }
         }
         let tasks = runbooks.indices.map { index in runbooks[index].steps.map { byID[index][$0.id]! } }
@@ -165,7 +167,7 @@ public final class Runner: Sendable {
     private func runStep(
         _ step: Step, of runbook: Runbook, after dependencies: [(String, Task<StepResult, Never>)],
         priority: Duration, deadline: ContinuousClock.Instant, semaphore: AsyncSemaphore, requestLog: TargetRequestLog,
-        progress: @escaping @Sendable (StepEvent) -> Void
+        logScans: LogScanHub, progress: @escaping @Sendable (StepEvent) -> Void
     ) async -> StepResult {
         for (id, dependency) in dependencies {
             let result = await dependency.value
@@ -184,7 +186,7 @@ public final class Runner: Sendable {
             defer { semaphore.release() }
             progress(.started(runbook: runbook.id, step: step.id))
             let detail: @Sendable (String) -> Void = { text in progress(.progress(runbook: runbook.id, step: step.id, detail: text)) }
-            return await execute(step, deadline: deadline, requestLog: requestLog, detail: detail)
+            return await execute(step, deadline: deadline, requestLog: requestLog, logScans: logScans, detail: detail)
         }
         var result = Self.result(step, outcome.outcome.status, outcome.outcome.summary,
                                  startedAt: outcome.startedAt, duration: outcome.duration)
@@ -199,16 +201,20 @@ public final class Runner: Sendable {
 
     private func execute(
         _ step: Step, deadline runDeadline: ContinuousClock.Instant, requestLog: TargetRequestLog,
-        detail: @escaping @Sendable (String) -> Void
+        logScans: LogScanHub, detail: @escaping @Sendable (String) -> Void
     ) async -> TimedOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let startedAt = Date()
         let ownDeadline = start + step.timeout
         let stepDeadline = min(ownDeadline, runDeadline)
-        let context = CheckContext(
-            configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
-            resources: resources, stepID: step.id, requestLog: requestLog, progress: detail)
+        let context = {
+            var context = CheckContext(
+                configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
+                resources: resources, stepID: step.id, requestLog: requestLog, progress: detail)
+            context.logScans = logScans
+            return context
+        }()
         let timeout = step.timeout
         var outcome = await firstOf(
             { await step.check.run(in: context) },

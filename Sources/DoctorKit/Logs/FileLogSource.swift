@@ -28,24 +28,59 @@ public struct FileLogSource: LogSource {
 
     public func read(until deadline: ContinuousClock.Instant,
                      _ consume: (LogInput) throws(LogScanError) -> Void) async throws(LogScanError) {
+        let log = try await opened(until: deadline)
+        defer { log.close() }
+        let name = self.name
+        try Self.read(log, range: 0..<log.size, name: name, stop: { () -> LogScanError? in
+            if Task.isCancelled { return .cancelled }
+            return ContinuousClock.now >= deadline ? .deadline(name) : nil
+        }) { (bytes) throws(LogScanError) in try consume(.bytes(bytes)) }
+    }
+
+    /// A log open for reading: its descriptor, whether this read owns it, and its size.
+    struct OpenedLog: Sendable {
+        let fd: Int32
+        let owned: Bool
+        /// The bytes to read; a stream is spooled whole first, so this is always known.
+        let size: Int64
+
+        /// Closes the descriptor when this read owns it (the spool keeps its own open).
+        func close() {
+            if owned { _ = systemClose(fd) }
+        }
+    }
+
+    /// Opens the log (a stream is spooled into a file first), up to `deadline`.
+    func opened(until deadline: ContinuousClock.Instant) async throws(LogScanError) -> OpenedLog {
         let (fd, owned) = try await open(until: deadline)
-        defer { if owned { close(fd) } }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if owned { _ = systemClose(fd) }
+            throw .cannotRead(name, reason)
+        }
+        return OpenedLog(fd: fd, owned: owned, size: Int64(info.st_size))
+    }
+
+    /// Reads `range` of an open log in large chunks into one reused buffer, handing each to
+    /// `consume`; asks `stop` before each chunk whether to end (cancelled, past a deadline).
+    /// Blocking: run it on a thread of its own, not the cooperative pool.
+    static func read(_ log: OpenedLog, range: Range<Int64>, name: String, stop: () -> LogScanError?,
+                     _ consume: (UnsafeRawBufferPointer) throws(LogScanError) -> Void) throws(LogScanError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
-        var offset: off_t = 0
-        while true {
-            if Task.isCancelled { throw .cancelled }
-            if ContinuousClock.now >= deadline { throw .deadline(name) }
-            let count = pread(fd, buffer.baseAddress, Self.chunkSize, offset)
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            if let reason = stop() { throw reason }
+            let wanted = Int(min(Int64(chunkSize), range.upperBound - offset))
+            let count = pread(log.fd, buffer.baseAddress, wanted, off_t(offset))
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .cannotRead(name, String(cString: strerror(errno)))
             }
             if count == 0 { return }
-            offset += off_t(count)
-            try consume(.bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count])))
-            // Steps share a small cooperative pool: a long scan lets the others run between chunks.
-            await Task.yield()
+            offset += Int64(count)
+            try consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
@@ -93,4 +128,9 @@ public struct FileLogSource: LogSource {
 /// open(2), under a name of its own: in `FileLogSource` a bare `open` means `open(until:)`.
 private func systemOpen(_ path: String, _ flags: Int32) -> Int32 {
     open(path, flags)
+}
+
+/// close(2), under a name of its own: in `OpenedLog` a bare `close` means its own.
+private func systemClose(_ fd: Int32) -> Int32 {
+    close(fd)
 }

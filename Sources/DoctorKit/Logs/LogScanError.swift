@@ -16,6 +16,11 @@ public enum LogScanError: Error, Equatable, Sendable {
     case standardInputIsTerminal
     /// The source did not end before the step's deadline (e.g. a live `tail -f` piped in).
     case deadline(String)
+    /// A finished file whose scan did not end within the step's timeout (the source, the timeout,
+    /// the percent read when known, whether that percent is of the window's part of the file).
+    case unfinished(String, Duration, Int?, ofWindow: Bool)
+    /// A time-ordered file with no line in the window (the source, the window's start, the file's span).
+    case noLinesInWindow(String, String, String)
     /// The step was cancelled.
     case cancelled
 }
@@ -30,6 +35,10 @@ extension LogScanError: LocalizedError {
         case let .documentTooLarge(name, limit): "\(name): a JSON document over \(limit) MiB: write one log object per line instead (jq -c '.logs[]')"
         case .standardInputIsTerminal: "standard input is a terminal: pipe a log in (cat FILE | doctor … --logs -) or give its path"
         case let .deadline(name): "the log \(name) did not end before the step's deadline (a live `tail -f`? give a finished export)"
+        case let .unfinished(name, timeout, percent, ofWindow):
+            "the scan of \(name) did not finish in \(timeout.short)" + (percent.map { " (read \($0) % of \(ofWindow ? "the part in the window" : "it"))" } ?? "")
+        case let .noLinesInWindow(name, since, span):
+            "\(name) holds no line since \(since): its lines run from \(span)"
         case .cancelled: "cancelled"
         }
     }

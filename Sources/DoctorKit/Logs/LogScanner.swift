@@ -6,41 +6,47 @@ import Foundation
 /// Plain text is searched in bulk: the automaton runs over whole chunks and only a line holding a
 /// match becomes a `String`. A line split between two chunks is carried over and searched whole.
 final class LogScanner {
-    /// What to look for and which lines count.
-    struct Plan: Sendable {
-        /// The patterns' strings (bits 0..<`patternCount`) and the own-probe markers (`ownBit`).
-        let matcher: PatternMatcher
-        let patternCount: Int
-        /// Lines stamped before this (seconds since 1970) are outside the window.
-        let since: Int64
-        /// Lines stamped after this are outside the window.
-        let until: Int64
-
-        /// The bit of the doctor's own-probe markers.
-        static let ownBit = PatternMatcher.maxBits - 1
-    }
-
     /// Longest line searched whole; the rest of a longer line is not searched.
     static let maxLine = 1 << 20
     /// Largest multi-line JSON document read at once.
     static let maxDocumentMiB = 64
 
-    private let plan: Plan
+    private let plan: LogScanPlan
     private let name: String
-    private(set) var tally: LogTally
+    /// Per member of the plan, what it counted (`format` and `linesRead` are filled in on reading).
+    private var counted: [LogTally]
+    private var format = LogTally.Format.plain
+    private var linesRead = 0
     private var mode = Mode.detecting
     private var carry: [UInt8] = []
     private var document: [UInt8] = []
     /// Physical lines seen in JSON modes, for `file:line` errors.
     private var physicalLine = 0
+    /// Where the scan began in the file: line numbers are known only from its start.
+    private let startOffset: Int64
 
     private enum Mode { case detecting, plain, jsonLines, document }
 
-    init(plan: Plan, sourceName: String) {
+    /// A scanner feeding every member of `plan`; `startOffset` is where in the file its input begins.
+    init(plan: LogScanPlan, sourceName: String, startOffset: Int64 = 0) {
         self.plan = plan
         self.name = sourceName
-        self.tally = LogTally(patternCount: plan.patternCount)
+        self.startOffset = startOffset
+        self.counted = plan.members.map { LogTally(patternCount: $0.masks.count) }
     }
+
+    /// What each member of the plan counted, in the order of its requests.
+    var tallies: [LogTally] {
+        counted.map { tally in
+            var tally = tally
+            tally.format = format
+            tally.linesRead = linesRead
+            return tally
+        }
+    }
+
+    /// What the first (often the only) member counted.
+    var tally: LogTally { tallies[0] }
 
     /// Takes the next piece of the source.
     func consume(_ input: LogInput) throws(LogScanError) {
@@ -48,8 +54,8 @@ final class LogScanner {
         case let .bytes(raw):
             try raw.withMemoryRebound(to: UInt8.self) { (bytes) throws(LogScanError) in try consume(bytes) }
         case let .entries(entries):
-            if mode == .detecting { mode = .jsonLines; tally.format = .renderJSON }
-            for entry in entries { handle(entry) }
+            if mode == .detecting { mode = .jsonLines; format = .renderJSON }
+            for entry in entries { handle(entry, countsLine: true) }
         }
     }
 
@@ -67,16 +73,11 @@ final class LogScanner {
         }
         switch mode {
         case .detecting: break
-        case .plain:
+        case .plain, .jsonLines:
             guard !carry.isEmpty else { return }
-            tally.linesRead += 1
-            searchCarry()
-        case .jsonLines:
-            guard !carry.isEmpty else { return }
+            linesRead += 1
             physicalLine += 1
-            let line = carry
-            carry = []
-            try line.withUnsafeBufferPointer { (bytes) throws(LogScanError) in try handleJSONLine(bytes) }
+            try searchCarry(lineNumber: physicalLine)
         case .document:
             try parseDocument()
         }
@@ -94,8 +95,7 @@ final class LogScanner {
             try finishDetection()
             // The first line ends here; what follows is read in the mode just decided.
             try consume(UnsafeBufferPointer(rebasing: bytes[newline...]))
-        case .plain: scanPlain(bytes)
-        case .jsonLines: try scanJSONLines(bytes)
+        case .plain, .jsonLines: try scanLines(bytes)
         case .document:
             document.append(contentsOf: bytes)
             if document.count > Self.maxDocumentMiB << 20 { throw .documentTooLarge(name, Self.maxDocumentMiB) }
@@ -122,32 +122,49 @@ final class LogScanner {
         guard let value = try? JSONSerialization.jsonObject(with: Data(trimmed), options: []) else {
             // Not complete on its own line: a pretty-printed /v1/logs response, read whole.
             mode = .document
-            tally.format = .renderResponse
+            format = .renderResponse
             return
         }
         if let object = value as? [String: Any] {
             if object["logs"] is [Any] {
                 mode = .jsonLines
-                tally.format = .renderResponse
+                format = .renderResponse
             } else if object["message"] is String {
                 mode = .jsonLines
-                tally.format = .renderJSON
+                format = .renderJSON
             } else {
                 // Some other JSON logger (pino, bunyan): its lines are searched as text.
                 mode = .plain
             }
         } else if value is [Any] {
             mode = .jsonLines
-            tally.format = .renderJSON
+            format = .renderJSON
         } else {
             mode = .plain
         }
     }
 
-    // MARK: Plain text
+    // MARK: Lines
 
-    private func scanPlain(_ bytes: UnsafeBufferPointer<UInt8>) {
-        tally.linesRead += Self.countNewlines(bytes)
+    /// Where candidate lines are found: the texts as written, or as a JSON encoder writes them.
+    /// Nil: every line is a candidate (a JSON log whose texts cannot be found in raw JSON, or a
+    /// `/v1/logs` response per line).
+    private var candidates: PatternMatcher? {
+        switch (mode, format) {
+        case (.jsonLines, .renderJSON): plan.jsonCandidates
+        case (.jsonLines, _): nil
+        default: plan.plainCandidates
+        }
+    }
+
+    /// Searches whole lines of `bytes` for candidates and handles only those lines; a line cut at
+    /// the end is carried to the next piece.
+    private func scanLines(_ bytes: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
+        let linesBefore = physicalLine
+        let newlines = Self.countNewlines(bytes)
+        physicalLine += newlines
+        // A `/v1/logs` response per line counts its records, not its lines.
+        if format != .renderResponse { linesRead += newlines }
         var position = 0
         if !carry.isEmpty {
             guard let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: 0) else {
@@ -155,87 +172,95 @@ final class LogScanner {
                 return
             }
             append(bytes[..<newline])
-            searchCarry()
+            try searchCarry(lineNumber: linesBefore + 1)
             position = newline + 1
         }
+        guard let candidates else {
+            var number = linesBefore + (position > 0 ? 1 : 0)
+            while let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: position) {
+                number += 1
+                try handle(UnsafeBufferPointer(rebasing: bytes[position..<newline])) { number }
+                position = newline + 1
+            }
+            if position < bytes.count { append(bytes[position...]) }
+            return
+        }
         // `position` is always the start of a line.
-        while let hit = plan.matcher.firstMatch(in: bytes, from: position) {
+        while let hit = candidates.firstMatch(in: bytes, from: position) {
             let start = Self.findBackward(UInt8(ascii: "\n"), in: bytes, before: hit, notBefore: position).map { $0 + 1 } ?? position
             guard let end = Self.find(UInt8(ascii: "\n"), in: bytes, from: hit) else {
                 append(bytes[start...])
                 return
             }
-            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            handlePlain(line, bits: plan.matcher.bits(in: line))
+            // A line's number matters only for an error, which is rare: counted then.
+            try handle(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+                linesBefore + Self.countNewlines(UnsafeBufferPointer(rebasing: bytes[..<start])) + 1
+            }
             position = end + 1
         }
         let tail = Self.findBackward(UInt8(ascii: "\n"), in: bytes, before: bytes.count, notBefore: position).map { $0 + 1 } ?? position
         if tail < bytes.count { append(bytes[tail...]) }
     }
 
-    private func searchCarry() {
+    private func searchCarry(lineNumber: Int) throws(LogScanError) {
         let line = carry
         carry.removeAll(keepingCapacity: true)
-        line.withUnsafeBufferPointer { bytes in
-            let bits = plan.matcher.bits(in: bytes)
-            if bits != 0 { handlePlain(bytes, bits: bits) }
-        }
+        try line.withUnsafeBufferPointer { (bytes) throws(LogScanError) in try handle(bytes) { lineNumber } }
     }
 
-    private func handlePlain(_ raw: UnsafeBufferPointer<UInt8>, bits: UInt64) {
-        var line = raw
-        if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
-        count(bits: bits, time: LogTimestamp.parse(line)) { String(decoding: line, as: UTF8.self) }
-    }
-
-    /// Counts one matching line (`bits` from the matcher) unless it is the doctor's own or outside the window.
-    private func count(bits: UInt64, time: Int64?, text: () -> String) {
-        if bits & (1 << UInt64(Plan.ownBit)) != 0 {
-            tally.ownProbeLines += 1
+    /// One whole line that may count: plain text, or a JSON log object (or `/v1/logs` response).
+    private func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: () -> Int) throws(LogScanError) {
+        if mode == .jsonLines {
+            try handleJSONLine(line, lineNumber: lineNumber)
             return
         }
-        if let time {
-            guard time >= plan.since && time <= plan.until else {
-                tally.outsideWindow += 1
-                return
+        var text = line
+        if let last = text.last, last == 0x0D { text = UnsafeBufferPointer(rebasing: text.dropLast()) }
+        let bits = plan.matcher.bits(in: text)
+        guard bits & ~(1 << UInt64(LogScanPlan.ownBit)) != 0 else { return }
+        count(bits: bits, time: LogTimestamp.parse(text)) { String(decoding: text, as: UTF8.self) }
+    }
+
+    /// Counts one line holding the texts `bits` for every member it concerns, unless it is the
+    /// doctor's own or outside the member's window.
+    private func count(bits: UInt64, time: Int64?, text: () -> String) {
+        let own = bits & (1 << UInt64(LogScanPlan.ownBit)) != 0
+        var line: String?
+        for (index, member) in plan.members.enumerated() where bits & member.any != 0 {
+            if own {
+                counted[index].ownProbeLines += 1
+                continue
             }
-        } else {
-            tally.withoutTimestamp += 1
+            if let time {
+                guard time >= member.since && time <= member.until else {
+                    counted[index].outsideWindow += 1
+                    continue
+                }
+            } else {
+                counted[index].withoutTimestamp += 1
+            }
+            if line == nil { line = text() }
+            counted[index].count(line!, bits: plan.patternBits(member, bits), time: time)
         }
-        tally.count(text(), bits: bits, time: time)
     }
 
     // MARK: Render JSON
 
-    private func scanJSONLines(_ bytes: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
-        var position = 0
-        while let newline = Self.find(UInt8(ascii: "\n"), in: bytes, from: position) {
-            physicalLine += 1
-            if carry.isEmpty {
-                try handleJSONLine(UnsafeBufferPointer(rebasing: bytes[position..<newline]))
-            } else {
-                append(bytes[position..<newline])
-                let line = carry
-                carry.removeAll(keepingCapacity: true)
-                try line.withUnsafeBufferPointer { (line) throws(LogScanError) in try handleJSONLine(line) }
-            }
-            position = newline + 1
-        }
-        if position < bytes.count { append(bytes[position...]) }
-    }
-
-    private func handleJSONLine(_ line: UnsafeBufferPointer<UInt8>) throws(LogScanError) {
+    private func handleJSONLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: () -> Int) throws(LogScanError) {
         let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
         guard trimmed.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
-        let place = "\(name):\(physicalLine)"
+        func place() -> String {
+            startOffset == 0 ? "\(name):\(lineNumber())" : "\(name), line \(lineNumber()) from byte \(startOffset)"
+        }
         let value: Any
         do {
             value = try JSONSerialization.jsonObject(with: Data(trimmed), options: [])
         } catch {
             let start = String(decoding: trimmed.prefix(40), as: UTF8.self)
-            throw .notJSON(place, "it starts \(Self.quote(start))")
+            throw .notJSON(place(), "it starts \(Self.quote(start))")
         }
-        for entry in try Self.entries(in: value, place: place) { handle(entry) }
+        let countsLines = format == .renderResponse
+        for entry in try Self.entries(in: value, place: place()) { handle(entry, countsLine: countsLines) }
     }
 
     private func parseDocument() throws(LogScanError) {
@@ -247,28 +272,29 @@ final class LogScanner {
             throw .notJSON(name, "a document starting with { or [ that does not parse")
         }
         document = []
-        for entry in try Self.entries(in: value, place: name) { handle(entry) }
+        for entry in try Self.entries(in: value, place: name) { handle(entry, countsLine: true) }
     }
 
-    private func handle(_ entry: LogEntry) {
-        tally.linesRead += 1
-        let bits = plan.matcher.bits(in: entry.searchText)
-        guard bits != 0 else { return }
+    /// One log record; `countsLine` when it was not counted as a line of the input already.
+    private func handle(_ entry: LogEntry, countsLine: Bool) {
+        if countsLine { linesRead += 1 }
+        let bits = entry.bits(plan.matcher)
+        guard bits & ~(1 << UInt64(LogScanPlan.ownBit)) != 0 else { return }
         count(bits: bits, time: entry.timestamp.flatMap(LogTimestamp.parse)) {
             entry.timestamp.map { "\($0) \(entry.message)" } ?? entry.message
         }
     }
 
     /// The log records of a parsed JSON value: one record, a `/v1/logs` response, or an array of records.
-    static func entries(in value: Any, place: String) throws(LogScanError) -> [LogEntry] {
+    static func entries(in value: Any, place: @autoclosure () -> String) throws(LogScanError) -> [LogEntry] {
         if let object = value as? [String: Any] {
             if let logs = object["logs"] as? [Any] {
                 var result: [LogEntry] = []
-                for item in logs { result += try entries(in: item, place: place) }
+                for item in logs { result += try entries(in: item, place: place()) }
                 return result
             }
             guard let message = object["message"] as? String else {
-                throw .notRenderLog(place, "a JSON object without a string \"message\"")
+                throw .notRenderLog(place(), "a JSON object without a string \"message\"")
             }
             let labels = (object["labels"] as? [Any] ?? []).compactMap { item -> LogEntry.Label? in
                 guard let label = item as? [String: Any], let name = label["name"] as? String else { return nil }
@@ -279,12 +305,12 @@ final class LogScanner {
         if let items = value as? [Any] {
             var result: [LogEntry] = []
             for item in items {
-                guard item is [String: Any] else { throw .notRenderLog(place, "an array holding something other than objects") }
-                result += try entries(in: item, place: place)
+                guard item is [String: Any] else { throw .notRenderLog(place(), "an array holding something other than objects") }
+                result += try entries(in: item, place: place())
             }
             return result
         }
-        throw .notRenderLog(place, "a JSON scalar")
+        throw .notRenderLog(place(), "a JSON scalar")
     }
 
     // MARK: Bytes

@@ -28,10 +28,14 @@ public struct LogEntry: Sendable, Equatable {
         self.labels = labels
     }
 
-    /// What the patterns are searched in: the message, then the labels as `name=value`, so a
-    /// pattern can also match Render's request labels (`statusCode=429`).
-    var searchText: String {
-        labels.isEmpty ? message : message + " " + labels.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    /// The texts of `matcher` found in the record: in its message, or in one of its labels
+    /// written `name=value`, so a pattern can also match Render's request labels (`statusCode=429`).
+    /// A text is found within one of these, never across two: a JSON log line is searched raw
+    /// before it is decoded, and that search must find every line that can match.
+    func bits(_ matcher: PatternMatcher) -> UInt64 {
+        var found = matcher.bits(in: message)
+        for label in labels { found |= matcher.bits(in: "\(label.name)=\(label.value)") }
+        return found
     }
 }
 

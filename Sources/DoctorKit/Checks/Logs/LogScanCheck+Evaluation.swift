@@ -17,14 +17,16 @@ extension LogScanCheck.Scan {
     }
 
     /// Judges what a scan counted: per-pattern thresholds, the success ratio, the last reconciliation.
-    func evaluate(_ tally: LogTally, source: String, since: Int64, until: Int64, redactor: Redactor) -> CheckOutcome {
+    func evaluate(_ scanned: LogScanResult, source: String, redactor: Redactor) -> CheckOutcome {
+        let tally = scanned.tally
         var evidence = Evidence()
         evidence["source"] = .string(source)
         evidence["format"] = .string(tally.format.rawValue)
         evidence["window"] = .string(windowText)
-        evidence["since"] = .string(Self.iso(since))
-        evidence["until"] = .string(Self.iso(until))
+        evidence["since"] = .string(Self.iso(scanned.since))
+        evidence["until"] = .string(Self.iso(scanned.until))
         evidence["lines_read"] = .int(tally.linesRead)
+        if let coverage = scanned.coverage { evidence["read"] = .string(coverage.description) }
         guard tally.linesRead > 0 else {
             return CheckOutcome(.unknown, "the log \(source) is empty: nothing to scan", evidence: evidence,
                                 hint: "Export the service's logs again (Render → Logs) and point \(LogScanCheck.variable) at the file.")

@@ -56,47 +56,20 @@ public struct LogScanCheck: CheckKind {
         if fail > warn, let value = step.fail {
             throw RunbookError(value.location, "thresholds.fail (\(fail)%) must not be above thresholds.warn (\(warn)%): both are success rates below which the step warns or fails")
         }
-        var strings: [(bytes: [UInt8], bit: Int)] = []
-        for (index, pattern) in patterns.enumerated() {
-            strings += pattern.texts.map { (Array($0.utf8), index) }
+        let request = LogScanRequest(patterns: patterns.map(\.texts), window: window)
+        guard LogScanPlan([request], now: 0, skew: 0) != nil else {
+            throw RunbookError(parameters.value("patterns")!.location, "`patterns` hold too much text to search at once (at most \(LogScanPlan.maxTexts) distinct texts)")
         }
-        strings += LogPattern.ownProbeMarkers.map { (Array($0.utf8), LogScanner.Plan.ownBit) }
-        guard let matcher = PatternMatcher(strings) else {
-            throw RunbookError(parameters.value("patterns")!.location, "`patterns` hold too much text to search at once")
-        }
-        return Scan(window: window, patterns: patterns, matcher: matcher, successRate: successRate,
+        return Scan(window: window, patterns: patterns, request: request, successRate: successRate,
                     reconciliation: reconciliation, warn: warn, fail: fail, timeout: step.timeout ?? defaultTimeout)
     }
 
-    /// The log source the configuration names: `DOCTOR_LOG_FILE`, or why there is none.
-    ///
-    /// The Render logs API (`GET /v1/logs`, with `RENDER_API_KEY` and `RENDER_SERVICE_ID`) plugs in
-    /// here as another `LogSource` once its client exists.
-    static func source(_ context: CheckContext, window: Duration) -> Result<any LogSource, SourceMissing> {
-        let configuration = context.configuration
-        if let path = configuration.value(variable) { return .success(FileLogSource(path: path)) }
-        if configuration.value("RENDER_API_KEY") != nil, let service = configuration.value("RENDER_SERVICE_ID"),
-           let client = try? RenderClient(configuration: configuration, http: context.http) {
-            let now = Date()
-            return .success(RenderLogSource(client: client, service: service.trimmingCharacters(in: .whitespaces),
-                                            start: now.addingTimeInterval(-window.seconds), end: now))
-        }
-        return .failure(SourceMissing(
-            reason: "no log to scan: \(variable) is not set",
-            hint: "Set \(variable) to an exported log (a path, or - for standard input; also --logs PATH|-), or set RENDER_API_KEY and RENDER_SERVICE_ID for the Render logs API."))
-    }
-
-    /// Why a step has no log to read, and what to set.
-    struct SourceMissing: Error {
-        let reason: String
-        let hint: String
-    }
-
     /// A configured `log-scan` step.
-    struct Scan: Check {
+    struct Scan: Check, LogScanning {
         let window: Duration
         let patterns: [LogPattern]
-        let matcher: PatternMatcher
+        /// What the step asks of the run's log pass.
+        let request: LogScanRequest
         let successRate: SuccessRate?
         let reconciliation: Reconciliation?
         /// The success-rate bands (percent).
@@ -110,19 +83,12 @@ public struct LogScanCheck: CheckKind {
             case let .success(found): source = found
             case let .failure(missing): return CheckOutcome(.skip, missing.reason, hint: missing.hint)
             }
-            let now = Int64(Date().timeIntervalSince1970)
-            let since = now - Int64(window.seconds)
-            let scanner = LogScanner(
-                plan: LogScanner.Plan(matcher: matcher, patternCount: patterns.count, since: since, until: now + LogScanCheck.clockSkew),
-                sourceName: source.name)
-            do throws(LogScanError) {
-                try await source.read(until: context.deadline) { (input) throws(LogScanError) in try scanner.consume(input) }
-                try scanner.finish()
-            } catch {
+            switch await LogScanCheck.scan(request, source: source, in: context, timeout: timeout) {
+            case let .success(result):
+                return evaluate(result, source: source.name, redactor: Redactor(context.configuration))
+            case let .failure(error):
                 return failure(error, source: source)
             }
-            return evaluate(scanner.tally, source: source.name, since: since, until: now,
-                            redactor: Redactor(context.configuration))
         }
 
         private func failure(_ error: LogScanError, source: any LogSource) -> CheckOutcome {
@@ -132,6 +98,8 @@ public struct LogScanCheck: CheckKind {
             switch error {
             case .cancelled: return CheckOutcome(.unknown, "cancelled", evidence: evidence)
             case .deadline: return CheckOutcome(.unknown, message, evidence: evidence, hint: "Export the log to a file first, or raise the step's timeout.")
+            case .noLinesInWindow: return CheckOutcome(.unknown, message, evidence: evidence, hint: "Export the service's logs of the window (Render → Logs) and point \(LogScanCheck.variable) at the file.")
+            case .unfinished: return CheckOutcome(.unknown, message, evidence: evidence, hint: "Raise the step's `timeout` in its runbook, or give a shorter export (the window's days only).")
             case .notJSON, .notRenderLog, .documentTooLarge:
                 return CheckOutcome(.unknown, message, evidence: evidence, hint: "Give plain log lines, Render's JSON log objects one per line, or a whole GET /v1/logs response.")
             default:

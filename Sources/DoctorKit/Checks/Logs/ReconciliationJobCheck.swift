@@ -42,29 +42,25 @@ public struct ReconciliationJobCheck: CheckKind {
         if warn > fail, let value = step.warn {
             throw RunbookError(value.location, "thresholds.warn (\(warn)%) is above thresholds.fail (\(fail)%): both are discrepancies above which the step warns or fails")
         }
-        let strings = texts.enumerated().map { (Array($0.element.utf8), $0.offset) }
-            + LogPattern.ownProbeMarkers.map { (Array($0.utf8), LogScanner.Plan.ownBit) }
-        // Three short lines always fit the automaton; nil would mean a bug, reported where it is.
-        guard let matcher = PatternMatcher(strings) else {
-            throw RunbookError(step.location, "the reconciliation lines cannot be searched at once")
-        }
-        return Probe(within: within, lookback: lookback, texts: texts, matcher: matcher, warn: warn, fail: fail,
+        return Probe(within: within, lookback: lookback, texts: texts, warn: warn, fail: fail,
                      timeout: step.timeout ?? defaultTimeout)
     }
 
     /// A configured `reconciliation-job` step.
-    struct Probe: Check {
+    struct Probe: Check, LogScanning {
         /// The last completion must lie within this.
         let within: Duration
         /// How far back the log is read.
         let lookback: Duration
         /// Started, completed, figures.
         let texts: [String]
-        let matcher: PatternMatcher
         /// The discrepancy bands (percent).
         let warn: Double
         let fail: Double
         let timeout: Duration
+
+        /// The three lines, over the lookback.
+        var request: LogScanRequest { LogScanRequest(patterns: texts.map { [$0] }, window: lookback) }
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let source: any LogSource
@@ -72,26 +68,22 @@ public struct ReconciliationJobCheck: CheckKind {
             case let .success(found): source = found
             case let .failure(missing): return CheckOutcome(.skip, missing.reason, hint: missing.hint)
             }
-            let now = Int64(Date().timeIntervalSince1970)
-            let scanner = LogScanner(
-                plan: LogScanner.Plan(matcher: matcher, patternCount: texts.count, since: now - Int64(lookback.seconds),
-                                      until: now + LogScanCheck.clockSkew),
-                sourceName: source.name)
             var evidence = Evidence()
             evidence["source"] = .string(source.name)
-            do throws(LogScanError) {
-                try await source.read(until: context.deadline) { (input) throws(LogScanError) in try scanner.consume(input) }
-                try scanner.finish()
-            } catch {
+            let scanned: LogScanResult
+            switch await LogScanCheck.scan(request, source: source, in: context, timeout: timeout) {
+            case let .success(result): scanned = result
+            case let .failure(error):
                 if case .cancelled = error { return CheckOutcome(.unknown, "cancelled", evidence: evidence) }
                 return CheckOutcome(.unknown, error.errorDescription ?? "cannot read the log", evidence: evidence,
                                     hint: "Set \(LogScanCheck.variable) (or --logs) to a readable exported log, or raise the step's timeout.")
             }
+            scanned.coverage.map { evidence["read"] = .string($0.description) }
             // The Render logs API is read up to a page bound: a cut-off read lacks part of the window,
             // so finding no recent completion in it proves nothing.
             var cutOff = false
-            if let render = source as? RenderLogSource, scanner.tally.linesRead >= render.maxPages * 100 { cutOff = true }
-            return evaluate(scanner.tally, now: now, cutOff: cutOff, evidence: evidence, redactor: Redactor(context.configuration))
+            if let render = source as? RenderLogSource, scanned.tally.linesRead >= render.maxPages * 100 { cutOff = true }
+            return evaluate(scanned.tally, now: scanned.until, cutOff: cutOff, evidence: evidence, redactor: Redactor(context.configuration))
         }
     }
 }
