@@ -59,6 +59,11 @@ struct LogFileWindow: Sendable, Equatable {
         let low = ascending ? since - tolerance : -(until + tolerance)
         let high = ascending ? until + tolerance : -(since - tolerance)
         let key: (Int64) -> Int64 = ascending ? { $0 } : { -$0 }
+        // The file ends before the window starts, or starts after it ends: nothing of it to read.
+        if keys.last! < low || keys.first! > high {
+            let at = keys.last! < low ? size : 0
+            return LogFileWindow(range: at..<at, order: ascending ? .ascending : .descending, wholeBecause: nil, spans: spans)
+        }
         // Start: at or before the first line whose key reaches `low`.
         var lo: Int64 = 0
         var hi = size

@@ -25,12 +25,14 @@ struct LogScanCoverage: Sendable {
         fileBytes == 0 ? 100 : Int((Double(window.range.count) / Double(fileBytes) * 100).rounded(.up))
     }
 
-    /// For the evidence: what was read and why.
+    /// For the evidence: what was read and why, and how many steps the one pass served.
     var description: String {
-        if let order = window.order {
-            return "\(percentRead) % of the file (bytes \(window.range.lowerBound)–\(window.range.upperBound) of \(fileBytes)): its lines are in time order (\(order.rawValue)), so only the window's part was read"
+        let part = if let order = window.order {
+            "\(percentRead) % of the file (bytes \(window.range.lowerBound)–\(window.range.upperBound) of \(fileBytes)): its lines are in time order (\(order.rawValue)), so only the window's part was read"
+        } else {
+            "the whole file (\(fileBytes) bytes): \(window.wholeBecause ?? "read whole")"
         }
-        return "the whole file (\(fileBytes) bytes): \(window.wholeBecause ?? "read whole")"
+        return sharedWith > 0 ? part + "; one pass served \(sharedWith + 1) steps" : part
     }
 }
 
