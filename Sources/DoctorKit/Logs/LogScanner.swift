@@ -1,10 +1,13 @@
 import Foundation
 
-/// Counts pattern matches in a log as it streams by: finds the lines, the format (plain text or
-/// Render's JSON), the time of each matching line, and leaves out the doctor's own probes.
+/// Counts pattern matches in a log as it streams by, for every step of a `LogScanPlan` at once:
+/// finds the lines, the format (plain text or Render's JSON), the time of each matching line, and
+/// leaves out the doctor's own probes.
 ///
-/// Plain text is searched in bulk: the automaton runs over whole chunks and only a line holding a
-/// match becomes a `String`. A line split between two chunks is carried over and searched whole.
+/// Both forms are searched in bulk: the automaton runs over whole chunks and only a line holding a
+/// candidate is looked at. A plain line becomes a `String` then; a JSON line is decoded then, and
+/// only then (its texts are searched raw as JSON encoders write them). A line split between two
+/// chunks is carried over and searched whole.
 final class LogScanner {
     /// Longest line searched whole; the rest of a longer line is not searched.
     static let maxLine = 1 << 20
