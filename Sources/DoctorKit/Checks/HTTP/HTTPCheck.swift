@@ -91,6 +91,11 @@ public struct HTTPCheck: CheckKind {
         let timeout: Duration
 
         func run(in context: CheckContext) async -> CheckOutcome {
+            // --read-only promises no request with a side effect: a POST is one (the service logs
+            // it, and an unsigned event is reported to Sentry), whatever it is meant to prove.
+            if context.readOnly && !["GET", "HEAD", "OPTIONS"].contains(method) {
+                return CheckOutcome(.skip, "skipped under --read-only: it sends a \(method) to the service, which has a side effect (the service logs and reports it)")
+            }
             var evidence = Evidence()
             let expanded: String
             switch url.expand(context.configuration) {
