@@ -53,13 +53,14 @@ struct FaultSuiteTests {
         #expect(run.duration < Self.stepTimeout, "a reset needs no timeout: \(run.duration)")
     }
 
-    @Test("(c) headers trickling a byte a second fail at the step timeout, exit 2")
+    @Test("(c) headers trickling a byte a second fail at the 2 s fail threshold, not the 3 s timeout: no later answer could pass, exit 2")
     func trickle() throws {
         let server = try FaultServers.trickle()
         defer { server.stop() }
         let run = try FaultRun.http(name: "c trickle", url: "http://127.0.0.1:\(server.port)/api/health")
-        run.expect(status: "fail", exitCode: 2, summary: "no answer within 3.0s")
-        #expect(run.duration >= Self.stepTimeout, "ended before its timeout: \(run.duration)")
+        run.expect(status: "fail", exitCode: 2, summary: "no answer within the 2.0s fail threshold")
+        #expect(run.duration >= .seconds(2), "ended before its fail threshold: \(run.duration)")
+        #expect(run.duration < Self.stepTimeout, "waited for the timeout although the verdict was settled: \(run.duration)")
     }
 
     @Test("(d) a 100 MB body is read only to its 1 MiB cap: the step answers, memory and time stay small")

@@ -122,13 +122,22 @@ public struct HTTPCheck: CheckKind {
                 }
             }
             let limit = min(timeout, context.remaining)
+            // An answer after the fail threshold fails whatever it says, so waiting past it cannot
+            // change the verdict: a service that accepts and never answers is judged at the threshold.
+            let settled = fail < limit
             let request = HTTPRequest(
                 method: method, url: expanded, headers: requestHeaders, body: requestBody,
-                timeout: limit, maxRedirects: maxRedirects)
+                timeout: settled ? fail : limit, maxRedirects: maxRedirects)
             let response: HTTPResponse
             do {
                 response = try await context.perform(request)
             } catch {
+                if case let .timedOut(_, phase) = error, settled {
+                    var evidence = evidence
+                    evidence["error"] = .string(error.localizedDescription)
+                    evidence["waited"] = .string(fail.short)
+                    return CheckOutcome(.fail, "no answer within the \(fail.short) fail threshold (\(phase)): a later answer could not pass, so the doctor stopped waiting", evidence: evidence)
+                }
                 // The few milliseconds spent before the request started are not the user's timeout.
                 if case let .timedOut(_, phase) = error, timeout - limit < .milliseconds(100) {
                     return outcome(for: .timedOut(after: timeout, phase: phase), evidence: evidence)
