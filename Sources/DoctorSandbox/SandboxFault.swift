@@ -59,6 +59,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case duplicatePayment = "duplicate-payment"
     /// AiEvent keeps 30 days of history although payments go back 150 days.
     case auditShort = "audit-short"
+    /// The service's clock runs 10 minutes ahead: it rejects genuine deliveries as too old.
+    case clockSkew = "clock-skew"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -100,6 +102,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .errorSpike: "Sentry received 120 errors in the last 5 minutes (\"Database connection error\", \"DATABASE_URL invalid\"), against about one an hour before"
         case .duplicatePayment: "the succeeded events of pi_sandbox_5 and pi_sandbox_12 are recorded twice in AiEvent, 40 s apart (processed again on a retry)"
         case .auditShort: "AiEvent keeps only 30 days of history although Payment rows go back 150 days"
+        case .clockSkew: "the service's clock runs 10 minutes ahead: its Date header says so, and it rejects every signed delivery as \"Timestamp outside the tolerance zone\""
         }
     }
 
@@ -107,7 +110,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     public var runbook: String {
         switch self {
         case .apiDown, .wrongSecret, .webhookMissing, .noVerification, .endpointMissing, .endpointDisabled, .wrongPath,
-             .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents:
+             .deliveriesFailing, .envMissing, .envSecretDiffers, .unhandledEvents, .clockSkew:
             "webhooks-not-arriving"
         case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
         case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"

@@ -3,6 +3,7 @@ extension CheckRegistry {
     public static let standard = CheckRegistry(kinds: [
         HTTPCheck.self,
         HTTPSampleCheck.self,
+        ClockSkewCheck.self,
         EnvCheck.self,
         PostgresPingCheck.self,
         PostgresSchemaCheck.self,

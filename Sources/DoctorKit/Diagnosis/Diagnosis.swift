@@ -152,6 +152,11 @@ public struct Diagnosis: Sendable {
     /// wrong key, secret or database stays a problem of its own.
     static func accounts(for finding: Finding, by cause: Finding) -> Bool {
         guard finding.layer > cause.layer else { return false }
+        // A service clock beyond the signature tolerance rejects every delivery and the doctor's
+        // signed probe, and its logs say so; it does not slow or stop the service.
+        if cause.kind == "clock-skew" {
+            return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume"].contains(finding.kind)
+        }
         switch cause.layer {
         case .deploy:
             return finding.layer == .service || finding.layer == .symptom

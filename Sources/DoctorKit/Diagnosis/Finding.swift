@@ -88,6 +88,8 @@ extension Finding {
             switch result.kind {
             case "render-deploys": return .deploy
             case "render-service": return .service
+            // The service's host clock: what it breaks is signature checks, not the service's answers.
+            case "clock-skew": return .service
             case "http" where Self.isHealthCheck(result): return .service
             case "postgres-ping": return .database
             case "env", "render-env", "webhook-secret", "stripe-endpoint", "stripe-api", "redis-ping",

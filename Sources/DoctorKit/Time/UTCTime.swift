@@ -19,6 +19,8 @@ public enum UTCTime {
         case readableMinutes
         /// `20261202T140005Z`, for names that sort (session ids).
         case compact
+        /// `Wed, 02 Dec 2026 14:00:05 GMT`: RFC 9110's HTTP date, as servers send it in `Date`.
+        case http
     }
 
     /// `date` in `layout`: rounded to the nearest millisecond, then cut to the layout's precision,
@@ -41,6 +43,11 @@ public enum UTCTime {
         case .readableMinutes: return "\(calendarDay) \(time) UTC"
         case .compact:
             return "\(padded(year, 4))\(padded(month, 2))\(padded(day, 2))T\(padded(hour, 2))\(padded(minute, 2))\(padded(second, 2))Z"
+        case .http:
+            // 1970-01-01 was a Thursday.
+            let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(floorDivision(days, 7).1)]
+            let monthName = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month - 1]
+            return "\(weekday), \(padded(day, 2)) \(monthName) \(padded(year, 4)) \(time):\(padded(second, 2)) GMT"
         }
     }
 

@@ -75,6 +75,9 @@ final class SandboxPaymentAPI: @unchecked Sendable {
         var response = route(request)
         logRequest(request, status: response.status)
         response.headers += quotaHeaders(remaining: quota.remaining, reset: quota.reset)
+        if clockOffset != 0 {
+            response.headers.append(("Date", UTCTime.string(Date().addingTimeInterval(TimeInterval(clockOffset)), .http)))
+        }
         if fault == .slow { response.delay = .milliseconds(1500) }
         if fault == .coldStart {
             // Like an instance spinning up: whatever arrives before it is up waits until then.
@@ -102,6 +105,9 @@ final class SandboxPaymentAPI: @unchecked Sendable {
         }
     }
 
+    /// Seconds the service's clock runs ahead of the real one (`clock-skew`: 10 minutes).
+    var clockOffset: Int { fault == .clockSkew ? 600 : 0 }
+
     private func health() -> ServerResponse {
         if fault == .apiDown { return .json(503, #"{"status":"error","database":"disconnected"}"#) }
         lock.lock()
@@ -117,7 +123,8 @@ final class SandboxPaymentAPI: @unchecked Sendable {
             return .json(200, #"{"received":true}"#)
         }
         let header = request.header("Stripe-Signature") ?? ""
-        if let message = Self.verificationFailure(payload: request.body, header: header, secret: deployedWebhookSecret) {
+        let now = Int(Date().timeIntervalSince1970) + clockOffset
+        if let message = Self.verificationFailure(payload: request.body, header: header, secret: deployedWebhookSecret, now: now) {
             if header.trimmingCharacters(in: .whitespaces).isEmpty {
                 log.append("❌ Missing Stripe signature", level: "error")
             } else {
@@ -135,9 +142,10 @@ final class SandboxPaymentAPI: @unchecked Sendable {
     /// Without a secret (`env-missing`) the header is still parsed first, as stripe-node does; a
     /// parsable header then reaches `crypto.createHmac(…, undefined)`, which throws Node's
     /// TypeError, and the handler answers it as it answers any verification error: 400.
-    static func verificationFailure(payload: [UInt8], header: String, secret: String?) -> String? {
+    static func verificationFailure(payload: [UInt8], header: String, secret: String?,
+                                    now: Int = Int(Date().timeIntervalSince1970)) -> String? {
         do {
-            try StripeSignature.verify(payload: payload, header: header, secret: secret ?? "", tolerance: StripeSignature.defaultTolerance)
+            try StripeSignature.verify(payload: payload, header: header, secret: secret ?? "", tolerance: StripeSignature.defaultTolerance, now: now)
         } catch .noMatch where secret == nil {
             return undefinedKeyMessage
         } catch {

@@ -1,3 +1,4 @@
+import DoctorKit
 import Foundation
 
 /// Reading requests off a connection and writing responses: the HTTP/1.1 wire format.
@@ -95,6 +96,10 @@ enum HTTPParser {
             // Header injection is impossible from here: line breaks in names or values are dropped.
             let clean = { (text: String) in text.filter { $0 != "\r" && $0 != "\n" } }
             head += "\(clean(name)): \(clean(value))\r\n"
+        }
+        // Every origin server with a clock sends `Date` (RFC 9110 §6.6.1); a handler may send its own.
+        if !response.headers.contains(where: { $0.0.lowercased() == "date" }) {
+            head += "Date: \(UTCTime.string(Date(), .http))\r\n"
         }
         head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
         return Array(head.utf8) + (includeBody ? response.body : [])

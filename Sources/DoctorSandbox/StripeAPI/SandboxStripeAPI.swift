@@ -60,7 +60,7 @@ final class SandboxStripeAPI: @unchecked Sendable {
         for (index, type) in types.enumerated() {
             let created = index == types.count - 1 ? now - 86_400 * 2 : now - 600 - index * 7_200
             // Deliveries failing: the newest events are still pending at the payment API's endpoint.
-            let pending = fault == .deliveriesFailing && index < 6 ? 1 : 0
+            let pending = (fault == .deliveriesFailing || fault == .clockSkew) && index < 6 ? 1 : 0
             events.append(Self.event(type: type, created: created, pending: pending))
         }
         // The week before, for the baseline checks; Stripe lists newest first.

@@ -80,6 +80,17 @@ extension WebhookSecretCheck {
                         .fail, "the deployed service verifies with no secret at all (STRIPE_WEBHOOK_SECRET is not set there): \(Self.responseLine(signed, redactor))",
                         evidence: evidence, hint: WebhookSecretCheck.mismatchHint)
                 }
+                // stripe-node's answer to a signature older than its clock allows: the clocks
+                // differ (read from the answer's Date), the secret is not in question.
+                if signed.text.contains("Timestamp outside the tolerance zone") {
+                    let skew = ClockSkewCheck.Reading(date: signed.header("date"), sent: Double(now), received: Date().timeIntervalSince1970)
+                    if let skew { evidence["service_clock"] = .string(skew.words + " of this machine's") }
+                    let clocks = skew.map { "the service's clock is \($0.words) of this machine's" } ?? "the service's clock and this machine's differ"
+                    return CheckOutcome(
+                        .fail, "the service rejected a correctly signed event as too old (\"Timestamp outside the tolerance zone\"): \(clocks), beyond Stripe's \(StripeSignature.defaultTolerance) s tolerance; the secret is not in question",
+                        evidence: evidence,
+                        hint: "A receiver whose clock runs more than 300 s ahead rejects genuine deliveries too: see the clock-skew step (it compares the service's clock with Stripe's) and fix the host's time synchronisation.")
+                }
                 if signed.text.lowercased().contains("signature") {
                     return CheckOutcome(
                         .fail, "the service rejected an event signed with STRIPE_WEBHOOK_SECRET: \(Self.responseLine(signed, redactor))",

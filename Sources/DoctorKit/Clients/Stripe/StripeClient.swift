@@ -12,6 +12,8 @@ public struct StripeResponse: Sendable {
     public var timings: HTTPTimings
     /// How many requests were made, retries included.
     public var attempts: Int
+    /// Stripe's clock when it answered: the `Date` header, in seconds since 1970.
+    public var date: Int64?
 }
 
 /// A Stripe API client over the doctor's `HTTPClient`: Bearer auth sent to the Stripe host only,
@@ -86,7 +88,7 @@ public struct StripeClient: Sendable {
                 }
                 return StripeResponse(
                     status: response.status, json: json, requestID: requestID, timings: response.timings,
-                    attempts: retries + 1)
+                    attempts: retries + 1, date: response.header("date").flatMap(UTCTime.parseHTTPDate))
             }
             let failure = decodeFailure(response, attempts: retries + 1)
             guard retryPolicy.shouldRetry(status: response.status, shouldRetryHeader: response.header("stripe-should-retry"), retries: retries),
