@@ -70,7 +70,7 @@ public struct StripeDeliveriesCheck: CheckKind {
 
         func evaluate(
             failing: [StripeEvent], failingTruncated: Bool, recent: [StripeEvent], recentTruncated: Bool,
-            evidence: Evidence
+            evidence: Evidence, now: Int = Int(Date().timeIntervalSince1970)
         ) -> CheckOutcome {
             var evidence = evidence
             let failingIDs = Set(failing.map(\.id))
@@ -101,13 +101,18 @@ public struct StripeDeliveriesCheck: CheckKind {
             let sampleFailed = recent.filter { failedIDs.contains($0.id) }.count
             let rate = recent.isEmpty ? 0 : Double(recent.count - sampleFailed) / Double(recent.count) * 100
             let figure = String(format: "%.1f", rate)
-            let summary: String
+            var summary: String
             if recentTruncated {
                 evidence["success_rate"] = .string("\(figure)% of the newest \(recent.count) events")
                 summary = "\(count(failedIDs.count, failingTruncated)) events of the last \(windowText) not delivered; of the newest \(recent.count), \(sampleFailed) not delivered (\(figure)% delivered)\(newest)"
             } else {
                 evidence["success_rate"] = .string("\(figure)%")
                 summary = "\(count(failedIDs.count, failingTruncated)) of \(recent.count) events of the last \(windowText) not delivered (\(figure)% delivered)\(newest)"
+            }
+            if let oldest = listed.min(by: { $0.created < $1.created }) {
+                let horizon = StripeDeliveriesCheck.retryHorizon(of: oldest, now: now)
+                evidence["retry_horizon"] = .string(horizon.detail)
+                summary += "; \(horizon.clause)"
             }
             // Failures older than the newest sample still happened: never a plain pass beside them.
             let olderFailures = recentTruncated && failedIDs.count > sampleFailed
