@@ -71,3 +71,61 @@ struct RedisCheckTests {
         #expect(outcome.summary.contains("TLS") || outcome.summary.contains("did not answer"), "\(outcome.summary)")
     }
 }
+
+/// Sends inline commands to the test redis-server and reads one reply line each (enough for the
+/// simple and bulk replies these commands give), so a test can shape its keyspace counters.
+private func redis(_ commands: [String]) {
+    guard let port = DatabaseServers.redisPort() else { return }
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return }
+    let text = (["AUTH \(DatabaseServers.redisPassword)"] + commands).map { $0 + "\r\n" }.joined()
+    _ = text.withCString { send(fd, $0, strlen($0), 0) }
+    // Wait until every reply has come (one line at least each), so the counters are final.
+    var received = 0
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    var lines = 0
+    while lines < commands.count + 1 {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        received += count
+        lines += buffer[0..<count].filter { $0 == 10 }.count
+    }
+}
+
+@Suite("Redis doing its job: keyspace hits and misses", .serialized)
+struct RedisCacheTests {
+    @Test("a cache that is never hit warns, naming its lookups; one that is hit passes with its hit rate")
+    func hitRate() async {
+        guard let url = redisURL(db: 3) else { return }
+        redis(["SELECT 3", "CONFIG RESETSTAT"] + (0..<120).map { "GET doctor-test-missing-\($0)" })
+        let cold = await runCheck(check, ["REDIS_URL": url])
+        #expect(cold.status == .warn, "\(cold.summary)")
+        #expect(cold.summary.contains("the cache is never hit: 120 lookups, all misses"), "\(cold.summary)")
+        #expect(cold.hint?.contains("~40% fewer database queries") == true)
+
+        redis(["SELECT 3", "CONFIG RESETSTAT", "SET doctor-test-key 1"] + (0..<30).map { _ in "GET doctor-test-key" } + (0..<10).map { "GET doctor-test-missing-\($0)" })
+        let warm = await runCheck(check, ["REDIS_URL": url])
+        #expect(warm.status == .pass, "\(warm.summary)")
+        #expect(warm.summary.contains("cache hit rate 75.0% (30 hits, 10 misses"), "\(warm.summary)")
+        #expect(warm.evidence["cache"]?.text.hasPrefix("cache hit rate 75.0%") == true)
+        redis(["CONFIG RESETSTAT", "DEL doctor-test-key"])
+    }
+
+    @Test("no lookups on a fresh server is no verdict; on one up for an hour it is a cache never used")
+    func unused() {
+        var ping = RedisClient.Ping(connect: .zero, roundTrip: .zero, version: "7.0", tlsProtocol: nil, uptime: 120, hits: 0, misses: 0)
+        #expect(RedisPingCheck.Ping.cacheUse(ping).problem == nil)
+        ping.uptime = 7200
+        #expect(RedisPingCheck.Ping.cacheUse(ping).problem == "the cache is never used (no key lookups in 2 h of uptime)")
+        ping.hits = nil
+        #expect(RedisPingCheck.Ping.cacheUse(ping).evidence == nil, "INFO refused: nothing claimed")
+    }
+}

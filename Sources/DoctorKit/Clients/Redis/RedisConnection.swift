@@ -17,6 +17,11 @@ public enum RedisClient {
         public var version: String?
         /// The TLS protocol in use, nil for plain TCP.
         public var tlsProtocol: String?
+        /// `uptime_in_seconds` from `INFO server`: how long the counters below have been counting.
+        public var uptime: Int?
+        /// `keyspace_hits` and `keyspace_misses` from `INFO stats`: key lookups that found a key, and not.
+        public var hits: Int?
+        public var misses: Int?
     }
 
     /// Connects, authenticates, selects the database and sends PING.
@@ -74,13 +79,25 @@ final class RedisSession {
         default: throw .protocolError("PING did not answer PONG")
         }
         phase = "INFO"
-        var version: String?
-        if case let .bulk(text?) = try? command(["INFO", "server"]) {
-            version = text.split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_version:") }
-                .map { String($0.dropFirst("redis_version:".count)) }
-        }
+        // INFO may be renamed or refused by a managed Redis: every figure from it is optional.
+        var server: [String: String] = [:]
+        var stats: [String: String] = [:]
+        if case let .bulk(text?) = try? command(["INFO", "server"]) { server = Self.fields(text) }
+        if case let .bulk(text?) = try? command(["INFO", "stats"]) { stats = Self.fields(text) }
         let proto = tls.flatMap { SSL_get_version($0) }.map { String(cString: $0) }
-        return RedisClient.Ping(connect: connected - start, roundTrip: roundTrip, version: version, tlsProtocol: proto)
+        return RedisClient.Ping(connect: connected - start, roundTrip: roundTrip, version: server["redis_version"], tlsProtocol: proto,
+                                uptime: server["uptime_in_seconds"].flatMap { Int($0) },
+                                hits: stats["keyspace_hits"].flatMap { Int($0) }, misses: stats["keyspace_misses"].flatMap { Int($0) })
+    }
+
+    /// The `name:value` lines of an INFO section.
+    static func fields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("#") else { continue }
+            fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return fields
     }
 
     // MARK: - Socket
