@@ -40,11 +40,26 @@ public struct StripeEndpointCheck: CheckKind {
                 evidence["endpoints_listed"] = .int(endpoints.count)
                 evidence["pages"] = .int(list.pages)
                 if let last = list.requestIDs.last { evidence["request_id"] = .string(last) }
-                return evaluate(endpoints, expected: expected, mode: client.mode, evidence: evidence)
+                // The newest event's version is the account's default: what an endpoint without a
+                // version of its own is sent. Only a version is read, so a failure here costs nothing.
+                let newest = try? await client.get("/v1/events", query: [("limit", "1")], deadline: context.deadline)
+                let eventVersion: String? = if case let .array(items)? = newest?.json["data"] { items.first?.string("api_version") } else { nil }
+                let pinned = context.configuration.value("STRIPE_API_VERSION")?.trimmingCharacters(in: .whitespaces)
+                return evaluate(endpoints, expected: expected, mode: client.mode, evidence: evidence,
+                                versions: Versions(events: eventVersion, pinned: pinned?.isEmpty == false ? pinned : nil))
             }
         }
 
-        func evaluate(_ endpoints: [StripeWebhookEndpoint], expected: String, mode: String?, evidence: Evidence) -> CheckOutcome {
+        /// The API versions an endpoint's version is compared with.
+        struct Versions {
+            /// The newest event's `api_version`: the account's default.
+            var events: String?
+            /// `STRIPE_API_VERSION`: the version the service's Stripe library pins.
+            var pinned: String?
+        }
+
+        func evaluate(_ endpoints: [StripeWebhookEndpoint], expected: String, mode: String?, evidence: Evidence,
+                      versions: Versions = Versions()) -> CheckOutcome {
             var evidence = evidence
             let exact = endpoints.filter { $0.url == expected }
             guard !exact.isEmpty else {
@@ -96,6 +111,11 @@ public struct StripeEndpointCheck: CheckKind {
             }
             let subscribed = endpoint.enabledEvents.contains("*") ? "every event" : "\(events.isEmpty ? endpoint.enabledEvents.count : events.count) handled event\((events.isEmpty ? endpoint.enabledEvents.count : events.count) == 1 ? "" : "s")"
             var summary = "endpoint \(endpoint.id) is enabled at \(expected) and receives \(subscribed)"
+            if let drift = StripeEndpointCheck.versionDrift(endpoint, versions, evidence: &evidence) {
+                return CheckOutcome(
+                    .warn, summary + "; " + drift, evidence: evidence,
+                    hint: "Stripe renders each delivery in the endpoint's API version; a handler written for another version can miss renamed or moved fields. Pin the endpoint to the version the service's library uses (Stripe Dashboard → Developers → Webhooks → the endpoint → API version), or upgrade the library and STRIPE_API_VERSION together.")
+            }
             if exact.count > 1 {
                 summary += "; \(exact.count) endpoints share this URL"
                 return CheckOutcome(
@@ -104,6 +124,22 @@ public struct StripeEndpointCheck: CheckKind {
             }
             return CheckOutcome(.pass, summary, evidence: evidence)
         }
+    }
+
+    /// The API versions that disagree with the endpoint's, in words naming both, or nil.
+    static func versionDrift(_ endpoint: StripeWebhookEndpoint, _ versions: Probe.Versions, evidence: inout Evidence) -> String? {
+        if let version = versions.events { evidence["events_api_version"] = .string(version) }
+        if let version = versions.pinned { evidence["pinned_api_version"] = .string(version) }
+        // An endpoint without a version of its own is sent the account's default.
+        guard let sent = endpoint.apiVersion ?? versions.events else { return nil }
+        var drifts: [String] = []
+        if let events = versions.events, let own = endpoint.apiVersion, own != events {
+            drifts.append("its API version \(own) differs from the account's events' \(events)")
+        }
+        if let pinned = versions.pinned, pinned != sent {
+            drifts.append("it sends events as \(sent) but STRIPE_API_VERSION (the service's library) pins \(pinned)")
+        }
+        return drifts.isEmpty ? nil : drifts.joined(separator: "; ")
     }
 
     /// How a registered URL differs from the expected one, when it is close enough to be a mistake.
