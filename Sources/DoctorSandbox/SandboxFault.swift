@@ -61,6 +61,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case auditShort = "audit-short"
     /// The service's clock runs 10 minutes ahead: it rejects genuine deliveries as too old.
     case clockSkew = "clock-skew"
+    /// Two matched Payment rows disagree with Stripe: one still "pending", one with a wrong amount.
+    case statusMismatch = "status-mismatch"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -102,6 +104,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .errorSpike: "Sentry received 120 errors in the last 5 minutes (\"Database connection error\", \"DATABASE_URL invalid\"), against about one an hour before"
         case .duplicatePayment: "the succeeded events of pi_sandbox_5 and pi_sandbox_12 are recorded twice in AiEvent, 40 s apart (processed again on a retry)"
         case .auditShort: "AiEvent keeps only 30 days of history although Payment rows go back 150 days"
+        case .statusMismatch: "two Payment rows disagree with Stripe: pi_sandbox_5 is still \"pending\" although it succeeded, pi_sandbox_8 holds 908 where Stripe charged 1008"
         case .clockSkew: "the service's clock runs 10 minutes ahead: its Date header says so, and it rejects every signed delivery as \"Timestamp outside the tolerance zone\""
         }
     }
@@ -114,7 +117,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
             "webhooks-not-arriving"
         case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
         case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
-        case .dbDown, .paymentsMissing, .dbErrorsInLogs: "missing-db-records"
+        case .dbDown, .paymentsMissing, .dbErrorsInLogs, .statusMismatch: "missing-db-records"
         case .deployFailed, .suspended: "deploy"
         case .disputeSpike, .reconciliationStale: "daily"
         case .duplicatePayment, .auditShort: "security"

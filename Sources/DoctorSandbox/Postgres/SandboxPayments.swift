@@ -18,6 +18,9 @@ struct SandboxPayments: Sendable {
         var created: Int
         /// How long after `created` the row was written, in milliseconds; nil when there is no row.
         var rowLagMilliseconds: Int?
+        /// What the row says when it disagrees with Stripe (`status-mismatch`); nil: Stripe's.
+        var rowStatus: String?
+        var rowAmount: Int?
     }
 
     /// Newest first, as Stripe lists them.
@@ -37,9 +40,12 @@ struct SandboxPayments: Sendable {
         for index in 1...40 {
             let missed = (fault == .paymentsMissing && missingIndexes.contains(index))
                 || (fault == .dbErrorsInLogs && index * 47 * 60 <= SandboxServiceLog.databaseOutageSeconds)
-            payments.append(Payment(
+            var payment = Payment(
                 id: "pi_sandbox_\(index)", amount: 1000 + index, status: "succeeded", created: now - index * 47 * 60,
-                rowLagMilliseconds: missed ? nil : 400 + index * 733 % 2600))
+                rowLagMilliseconds: missed ? nil : 400 + index * 733 % 2600)
+            if fault == .statusMismatch && index == 5 { payment.rowStatus = "pending" }
+            if fault == .statusMismatch && index == 8 { payment.rowAmount = payment.amount - 100 }
+            payments.append(payment)
         }
         payments.append(Payment(id: "pi_sandbox_inflight", amount: 4200, status: "succeeded", created: now - 90, rowLagMilliseconds: nil))
         payments.append(Payment(id: "pi_sandbox_declined", amount: 2500, status: "requires_payment_method", created: now - 3 * 3600 - 120))
@@ -72,7 +78,7 @@ struct SandboxPayments: Sendable {
         let rows = payments.enumerated().compactMap { index, payment -> String? in
             guard let lag = payment.rowLagMilliseconds else { return nil }
             let recorded = Double(payment.created) + Double(lag) / 1000
-            return "('pay_\(payments.count - index)', '\(payment.id)', \(payment.amount), '\(payment.currency)', '\(payment.status)', "
+            return "('pay_\(payments.count - index)', '\(payment.id)', \(payment.rowAmount ?? payment.amount), '\(payment.currency)', '\(payment.rowStatus ?? payment.status)', "
                 + "to_timestamp(\(String(format: "%.3f", recorded))) AT TIME ZONE 'UTC')"
         }
         return "INSERT INTO \"Payment\" (id, \"stripePaymentIntentId\", amount, currency, status, \"createdAt\") VALUES\n  "

@@ -10,6 +10,9 @@ struct PaymentLookup: Sendable {
     let table: String
     let idColumn: String
     let timeColumn: String
+    /// The row's status and amount, compared with Stripe's when the table has them.
+    var statusColumn = "status"
+    var amountColumn = "amount"
 
     /// A table this small (on disk) may be read without an index on the id column.
     static let smallTableBytes = 16 * 1024 * 1024
@@ -20,6 +23,9 @@ struct PaymentLookup: Sendable {
     struct Target: Sendable {
         /// Whether the time column exists, so the webhook lag can be measured.
         let timeColumnFound: Bool
+        /// Whether the status and amount columns exist, so matched rows can be compared with Stripe.
+        var statusColumnFound = false
+        var amountColumnFound = false
     }
 
     /// The rows found for some ids.
@@ -28,6 +34,9 @@ struct PaymentLookup: Sendable {
         var ids: Set<String> = []
         /// When each row was written, Unix milliseconds (when the time column exists and is set).
         var recordedMilliseconds: [String: Int64] = [:]
+        /// Each row's status and amount as text (when the columns exist and are set).
+        var statuses: [String: String] = [:]
+        var amounts: [String: String] = [:]
     }
 
     /// `"public"."Payment"`.
@@ -53,8 +62,8 @@ struct PaymentLookup: Sendable {
                 hint: "Run the service's migrations against this database (npx prisma migrate deploy), or set `table` to the payments table and `schema` in DATABASE_URL."))
         }
         let columns = try await connection.query(
-            "SELECT attname, attnum::text FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped AND attname IN ($2, $3)",
-            [oid, idColumn, timeColumn], deadline: deadline)
+            "SELECT attname, attnum::text FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped AND attname IN ($2, $3, $4, $5)",
+            [oid, idColumn, timeColumn, statusColumn, amountColumn], deadline: deadline)
         let numbers = Dictionary(columns.rows.compactMap { row in row[0].map { ($0, row[1] ?? "") } }, uniquingKeysWith: { first, _ in first })
         guard let idNumber = numbers[idColumn] else {
             evidence["prisma_code"] = .string("P2022")
@@ -74,7 +83,8 @@ struct PaymentLookup: Sendable {
                 evidence: evidence,
                 hint: "Mark the column @unique in the Prisma schema (the webhook handler looks payments up by it too) and migrate; until then reconcile from a replica."))
         }
-        return .success(Target(timeColumnFound: numbers[timeColumn] != nil))
+        return .success(Target(timeColumnFound: numbers[timeColumn] != nil, statusColumnFound: numbers[statusColumn] != nil,
+                               amountColumnFound: numbers[amountColumn] != nil))
     }
 
     /// The rows of `ids`, read in batches by id.
@@ -85,16 +95,20 @@ struct PaymentLookup: Sendable {
         let id = PostgresConnectionInfo.quoteIdentifier(idColumn)
         let time = target.timeColumnFound
             ? "floor(extract(epoch FROM \(PostgresConnectionInfo.quoteIdentifier(timeColumn))) * 1000)::bigint::text" : "NULL::text"
+        let status = target.statusColumnFound ? "\(PostgresConnectionInfo.quoteIdentifier(statusColumn))::text" : "NULL::text"
+        let amount = target.amountColumnFound ? "\(PostgresConnectionInfo.quoteIdentifier(amountColumn))::text" : "NULL::text"
         var start = ids.startIndex
         while start < ids.endIndex {
             let end = min(start + Self.batchSize, ids.endIndex)
             let result = try await connection.query(
-                "SELECT \(id)::text AS id, \(time) AS recorded_ms FROM \(qualified) WHERE \(id) = ANY($1::text[])",
+                "SELECT \(id)::text AS id, \(time) AS recorded_ms, \(status) AS status, \(amount) AS amount FROM \(qualified) WHERE \(id) = ANY($1::text[])",
                 [Self.arrayLiteral(ids[start..<end])], deadline: deadline)
             for row in result.rows {
                 guard let rowID = row[0] else { continue }
                 found.ids.insert(rowID)
                 if let text = row[1], let milliseconds = Int64(text) { found.recordedMilliseconds[rowID] = milliseconds }
+                if let text = row[2] { found.statuses[rowID] = text }
+                if let text = row[3] { found.amounts[rowID] = text }
             }
             start = end
         }

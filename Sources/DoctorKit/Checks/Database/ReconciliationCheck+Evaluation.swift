@@ -47,20 +47,57 @@ struct ReconciliationEvaluation {
             if missing.count > maxListed { evidence["missing_not_listed"] = .int(missing.count - maxListed) }
         }
         let lag = lagText(matched, evidence: &evidence)
+        let mismatches = Self.mismatches(matched, rows: rows)
+        if !mismatches.isEmpty {
+            evidence["status_or_amount_mismatches"] = .array(mismatches.prefix(maxListed).map { .string($0) })
+        }
+        let mismatchText = mismatches.isEmpty ? "" : "; \(mismatches.count) matched row\(mismatches.count == 1 ? "" : "s") disagree\(mismatches.count == 1 ? "s" : "") with Stripe on status or amount (\(mismatches.prefix(2).joined(separator: ", "))\(mismatches.count > 2 ? ", …" : ""))"
+        let mismatchHint = "Rows whose status or amount differ from Stripe's: the guide's \"Updated: status changed in Stripe before webhook arrived\" (the daily reconciliation updates them), or a handler that writes the wrong amount or status: compare the handler's payment_intent.succeeded case with the rows listed."
 
         let newest = truncated ? " (newest \(intents.count) read)" : ""
         guard !succeeded.isEmpty else {
             return CheckOutcome(.pass, "no succeeded payments in Stripe \(period)\(newest): nothing to reconcile", evidence: evidence)
         }
         guard !missing.isEmpty else {
-            return CheckOutcome(
-                .pass, "all \(succeeded.count) succeeded payments \(period)\(newest) have a row in \(quotedTable)" + (lag.map { "; webhook lag \($0)" } ?? ""),
-                evidence: evidence)
+            let summary = "all \(succeeded.count) succeeded payments \(period)\(newest) have a row in \(quotedTable)" + (lag.map { "; webhook lag \($0)" } ?? "")
+            if !mismatches.isEmpty {
+                // The disagreement is the news: it leads, the rows all being there follows.
+                let lead = "\(mismatches.count) of \(matched.count) matched rows disagree with Stripe on status or amount (\(mismatches.prefix(2).joined(separator: ", "))\(mismatches.count > 2 ? ", …" : ""))"
+                return CheckOutcome(.warn, lead + "; " + summary, evidence: evidence, hint: mismatchHint)
+            }
+            return CheckOutcome(.pass, summary, evidence: evidence)
         }
         let named = missing.prefix(3).map(\.id).joined(separator: ", ") + (missing.count > 3 ? " and \(missing.count - 3) more" : "")
         let summary = "\(missing.count) of \(succeeded.count) succeeded payments \(period)\(newest) have no row in \(quotedTable) (\(String(format: "%.1f", share))%): \(named)"
-        let status: Status = share > fail ? .fail : share > warn ? .warn : .pass
-        return CheckOutcome(status, summary, evidence: evidence, hint: Self.hint)
+        var status: Status = share > fail ? .fail : share > warn ? .warn : .pass
+        if !mismatches.isEmpty { status = Status.worst([status, .warn]) }
+        return CheckOutcome(status, summary + mismatchText, evidence: evidence, hint: Self.hint + (mismatches.isEmpty ? "" : " " + mismatchHint))
+    }
+
+    /// Statuses that contradict Stripe's `succeeded`: Stripe's other payment intent statuses and the
+    /// usual words for a payment that did not go through. A status outside this list ("paid",
+    /// "COMPLETED", an enum of the service's own) is the service's vocabulary, not a mismatch.
+    static let contradictingStatuses: Set<String> = [
+        "requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture",
+        "canceled", "cancelled", "failed", "failure", "pending", "declined", "refused", "incomplete", "unpaid",
+    ]
+
+    /// `pi_… row status "pending", Stripe succeeded` and `pi_… row amount 1090, Stripe 1105` for the
+    /// matched rows that disagree with Stripe. An amount that is Stripe's divided by 100 (a table in
+    /// whole currency units) agrees.
+    static func mismatches(_ matched: [StripePaymentIntent], rows: PaymentLookup.Rows) -> [String] {
+        matched.compactMap { intent in
+            var parts: [String] = []
+            if let status = rows.statuses[intent.id],
+               contradictingStatuses.contains(status.lowercased().trimmingCharacters(in: .whitespaces)) {
+                parts.append("row status \"\(status)\" vs Stripe's \(intent.status)")
+            }
+            if let text = rows.amounts[intent.id], let amount = intent.amount, let value = Double(text.trimmingCharacters(in: .whitespaces)),
+               value != Double(amount), abs(value * 100 - Double(amount)) > 0.5 {
+                parts.append("row amount \(text) vs Stripe's \(amount)")
+            }
+            return parts.isEmpty ? nil : "\(intent.id) " + parts.joined(separator: " and ")
+        }
     }
 
     /// `median 1.9s, max 3.0s` for the matched payments, with the figures in `evidence`.
