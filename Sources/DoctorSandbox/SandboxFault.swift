@@ -43,6 +43,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case memoryClimb = "memory-climb"
     /// The owner suspended the service on Render: its URL answers 503.
     case suspended = "suspended"
+    /// The service's Render notification override is `none`: a failed deploy notifies nobody.
+    case notificationsOff = "notifications-off"
     /// The logs show subscribed events the code does not handle (`Unhandled event type`).
     case unhandledEvents = "unhandled-events"
     /// The logs show Prisma's P1001 for the newest payments, whose rows were never written.
@@ -97,6 +99,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .envSecretDiffers: "Render's STRIPE_WEBHOOK_SECRET differs from the local one, and the service verifies with it"
         case .memoryClimb: "the instance's memory climbs from 180 MB to 540 MB over the last hour (a leak)"
         case .suspended: "the service is suspended on Render (by its owner): the API answers 503"
+        case .notificationsOff: "the service's Render notifications are set to none: nobody hears of a failed deploy"
         case .unhandledEvents: "the logs hold \"Unhandled event type: customer.subscription.updated\" every 25 minutes"
         case .dbErrorsInLogs: "the logs hold \"Database connection error\" (P1001) for the 3 newest payments, whose rows are missing"
         case .disputeSpike: "Stripe's last day holds 12 charge.dispute.created and 16 charge.refunded events; the week before, no dispute and 3 refunds"
@@ -118,7 +121,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
         case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
         case .dbDown, .paymentsMissing, .dbErrorsInLogs, .statusMismatch: "missing-db-records"
-        case .deployFailed, .suspended: "deploy"
+        case .deployFailed, .suspended, .notificationsOff: "deploy"
         case .disputeSpike, .reconciliationStale: "daily"
         case .duplicatePayment, .auditShort: "security"
         }

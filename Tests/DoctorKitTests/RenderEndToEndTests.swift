@@ -7,7 +7,7 @@ import Testing
 /// with no warning from the Render and log steps, and no Render key or deployed secret anywhere.
 @Suite("Render and logs end to end", .serialized)
 struct RenderEndToEndTests {
-    static let renderKinds: Set<String> = ["render-service", "render-deploys", "render-env", "render-metrics", "log-scan"]
+    static let renderKinds: Set<String> = ["render-service", "render-deploys", "render-env", "render-metrics", "render-alerts", "log-scan"]
 
     func steps(_ output: DoctorProcess.Output) throws -> [[String: Any]] {
         let json = try #require(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any],
@@ -32,6 +32,7 @@ struct RenderEndToEndTests {
         ("env-secret-differs", "webhooks-not-arriving", "render-env", "fail", "the deployed STRIPE_WEBHOOK_SECRET differs from the local one"),
         ("memory-climb", "high-latency", "render-metrics", "fail", "possible leak in the webhook handlers"),
         ("suspended", "deploy", "render-service", "fail", "is suspended by user"),
+        ("notifications-off", "deploy", "render-alerts", "fail", "nobody hears of a failed deploy"),
         ("unhandled-events", "webhooks-not-arriving", "log-scan", "warn", "\"Unhandled event type\""),
         ("db-errors-in-logs", "missing-db-records", "log-scan", "fail", "\"Database connection error\""),
     ])

@@ -255,7 +255,7 @@ struct SandboxRenderAPITests {
         #expect(series["labels"]?.arrayValue.contains { $0["field"] == .string("resource") && $0["value"] == .string(probe.serviceID) } == true)
         let points = series["values"]?.arrayValue ?? []
         #expect((60...61).contains(points.count))
-        let megabytes = points.compactMap { $0["value"]?.numberValue }.map { $0 / 1_048_576 }
+        let megabytes = points.compactMap { $0["value"]?.numberValue }.map { $0 / 1_000_000 }
         #expect(megabytes.count == points.count && megabytes.allSatisfy { (140...160).contains($0) })
         #expect(Set(megabytes.map { Int($0) }).count > 3, "a little noise")
         let times = points.compactMap { renderTime($0["timestamp"]) }

@@ -164,7 +164,7 @@ struct SandboxRenderFaultTests {
     func memoryClimb() throws {
         let probe = try RenderProbe(.memoryClimb)
         let values = probe.get("/metrics/memory", [("resource", probe.serviceID)]).items.first?["values"]?.arrayValue
-            .compactMap { $0["value"]?.numberValue }.map { $0 / 1_048_576 } ?? []
+            .compactMap { $0["value"]?.numberValue }.map { $0 / 1_000_000 } ?? []
         try #require(values.count >= 60)
         #expect((170...195).contains(values.first!) && (525...560).contains(values.last!))
         let head = values.prefix(10).reduce(0, +) / 10, tail = values.suffix(10).reduce(0, +) / 10

@@ -173,7 +173,7 @@ struct SandboxTests {
         #expect(SandboxFault.all.map(\.name) == [
             "api-down", "slow", "hang", "wrong-secret", "webhook-missing", "no-verification", "rate-limited",
             "endpoint-missing", "endpoint-disabled", "wrong-path", "deliveries-failing", "stripe-rate-limited", "flaky",
-            "db-down", "payments-missing", "deploy-failed", "env-missing", "env-secret-differs", "memory-climb", "suspended",
+            "db-down", "payments-missing", "deploy-failed", "env-missing", "env-secret-differs", "memory-climb", "suspended", "notifications-off",
             "unhandled-events", "db-errors-in-logs", "cold-start", "dispute-spike", "reconciliation-stale", "error-spike", "duplicate-payment", "audit-short",
             "clock-skew", "status-mismatch",
         ])

@@ -21,6 +21,7 @@ extension CheckRegistry {
         RenderDeploysCheck.self,
         RenderEnvCheck.self,
         RenderMetricsCheck.self,
+        RenderAlertsCheck.self,
         SentryErrorsCheck.self,
         DuplicateProcessingCheck.self,
         AuditRetentionCheck.self,

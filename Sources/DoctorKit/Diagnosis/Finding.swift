@@ -92,7 +92,7 @@ extension Finding {
             case "clock-skew": return .service
             case "http" where Self.isHealthCheck(result): return .service
             case "postgres-ping": return .database
-            case "env", "render-env", "webhook-secret", "stripe-endpoint", "stripe-api", "redis-ping",
+            case "env", "render-env", "render-alerts", "webhook-secret", "stripe-endpoint", "stripe-api", "redis-ping",
                  "prisma-accelerate", "postgres-schema":
                 return .configuration
             default: return .symptom

@@ -12,8 +12,13 @@ extension SandboxRenderAPI {
     /// (newest first, the default) or `forward`; `limit` 1…100 (default 20); and `logFilters`.
     /// When more lines match than fit, the next page's window is given: backward it ends at
     /// the next older line (`nextEndTime`), forward it starts at the next newer one (`nextStartTime`);
-    /// every line has a millisecond of its own, so paging loses and repeats nothing.
+    /// every line has a millisecond of its own, so paging loses and repeats nothing. Both
+    /// `next…Time` fields are in every answer, as Render's schema requires: without more lines they
+    /// name the window just read past (backward: ending where it started; forward: starting at its end).
+    /// Any other query parameter is a 400.
     func logs(_ request: ServerRequest) -> ServerResponse {
+        let known = ["ownerId", "resource", "startTime", "endTime", "direction", "limit"] + Self.logFilters
+        if let refusal = unknownParameter(request, allowed: known) { return refusal }
         guard let owner = request.query["ownerId"], !owner.isEmpty else { return error(400, "ownerId is required") }
         let resources = request.queryItems.filter { $0.0 == "resource" }.map(\.1)
         guard !resources.isEmpty else { return error(400, "resource is required") }
@@ -35,7 +40,7 @@ extension SandboxRenderAPI {
 
         // Another workspace or resource holds none of this service's lines.
         guard owner == service.ownerID, resources.contains(log.resource) else {
-            return ok(.object([("hasMore", .bool(false)), ("logs", .array([]))]))
+            return ok(.object([("hasMore", .bool(false)), ("logs", .array([]))] + Self.nextWindow(direction, start: start, end: end, next: nil)))
         }
         let filters = Self.logFilters.compactMap { name -> (String, [String])? in
             let values = request.queryItems.filter { $0.0 == name }.map(\.1)
@@ -44,15 +49,17 @@ extension SandboxRenderAPI {
         var matching = log.all.filter { $0.time >= start && $0.time <= end && Self.matches($0, filters) }
         if direction == "backward" { matching.reverse() }
         let page = matching.prefix(limit)
-        var members: [(String, JSONValue)] = [
-            ("hasMore", .bool(matching.count > limit)), ("logs", .array(page.map(json))),
-        ]
-        if matching.count > limit {
-            let next = matching[limit].time
-            members.append(("nextStartTime", .string(StandInTime.format(milliseconds: direction == "backward" ? start : next))))
-            members.append(("nextEndTime", .string(StandInTime.format(milliseconds: direction == "backward" ? next : end))))
-        }
-        return ok(.object(members))
+        let next = matching.count > limit ? matching[limit].time : nil
+        return ok(.object([("hasMore", .bool(next != nil)), ("logs", .array(page.map(json)))]
+            + Self.nextWindow(direction, start: start, end: end, next: next)))
+    }
+
+    /// `nextStartTime` and `nextEndTime`: the window of the next page, from the first line not
+    /// returned (`next`); without one, the empty window just past the one read.
+    private static func nextWindow(_ direction: String, start: Int, end: Int, next: Int?) -> [(String, JSONValue)] {
+        let (from, to) = direction == "backward" ? (start, next ?? start) : (next ?? end, end)
+        return [("nextStartTime", .string(StandInTime.format(milliseconds: from))),
+                ("nextEndTime", .string(StandInTime.format(milliseconds: to)))]
     }
 
     /// A line in Render's `Log` shape, its labels as Render names them.

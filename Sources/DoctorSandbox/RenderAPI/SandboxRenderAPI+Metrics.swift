@@ -4,15 +4,23 @@ import Foundation
 extension SandboxRenderAPI {
     /// The most points one series holds; a finer resolution over a longer range is coarsened to fit.
     static let maxPoints = 1000
-    static let mebibyte = 1_048_576.0
+    /// The doctor reads `MB` as 10^6 bytes; the stand-in's figures are made in the same unit so the
+    /// README's "about 150 MB" is what the doctor prints.
+    static let megabyte = 1_000_000.0
+    /// The unit each metric's series carries: memory and network I/O in bytes, CPU in cores (the
+    /// names Render's own tools' fakes use; the field is a free string, api-facts section 9).
+    static let metricUnits = ["memory": "bytes", "cpu": "cpu", "bandwidth": "bytes"]
 
-    /// `GET /metrics/memory` and `/metrics/cpu`: one series per instance of each asked-for resource,
-    /// `{labels:[{field,value}], unit, values:[{timestamp, value}]}`, memory in bytes, CPU in cores.
+    /// `GET /metrics/memory`, `/metrics/cpu` and `/metrics/bandwidth`: one series per instance of
+    /// each asked-for resource, `{labels:[{field,value}], unit, values:[{timestamp, value}]}`; memory
+    /// in bytes, CPU in cores, network I/O as the bytes sent and received in each interval.
     ///
     /// Parameters: `resource` (repeatable; the deprecated `service` too), `startTime`/`endTime`
     /// (RFC 3339 or epoch seconds; default the hour to now), `resolutionSeconds` (default 60, at
-    /// least 30), `instance`, and for CPU `aggregationMethod` (AVG, MAX, MIN).
+    /// least 30), `instance`, and for CPU `aggregationMethod` (AVG, MAX, MIN); any other is a 400.
     func metrics(_ name: String, _ request: ServerRequest) -> ServerResponse {
+        let known = ["resource", "service", "startTime", "endTime", "resolutionSeconds", "instance"] + (name == "cpu" ? ["aggregationMethod"] : [])
+        if let refusal = unknownParameter(request, allowed: known) { return refusal }
         let resources = request.queryItems.filter { $0.0 == "resource" || $0.0 == "service" }.map(\.1)
         guard !resources.isEmpty else { return error(400, "resource is required") }
         let nowMS = Int((Date().timeIntervalSince1970 * 1000).rounded())
@@ -46,7 +54,11 @@ extension SandboxRenderAPI {
         let last = min(end, service.suspendedAt ?? end)
         var values: [JSONValue] = []
         while time <= last {
-            let value: JSONValue = name == "memory" ? .int(Int(memoryBytes(at: time).rounded())) : .double((cpuCores(at: time) * 10_000).rounded() / 10_000)
+            let value: JSONValue = switch name {
+            case "memory": .int(Int(memoryBytes(at: time).rounded()))
+            case "bandwidth": .int(Int(networkBytes(at: time, interval: resolution).rounded()))
+            default: .double((cpuCores(at: time) * 10_000).rounded() / 10_000)
+            }
             values.append(.object([("timestamp", .string(StandInTime.format(milliseconds: time))), ("value", value)]))
             time += step
         }
@@ -55,21 +67,28 @@ extension SandboxRenderAPI {
                 .object([("field", .string("resource")), ("value", .string(service.id))]),
                 .object([("field", .string("instance")), ("value", .string(service.instance))]),
             ])),
-            ("unit", .string(name == "memory" ? "bytes" : "cpu")),
+            ("unit", .string(Self.metricUnits[name] ?? "unitless")),
             ("values", .array(values)),
         ])]))
     }
 
-    /// The instance's memory at `time` (ms): flat about 150 MiB; under `memory-climb` a leak from
-    /// 180 MiB an hour before the sandbox started, 360 MiB an hour, so the default hour ends near 540.
+    /// The instance's memory at `time` (ms): flat about 150 MB; under `memory-climb` a leak from
+    /// 180 MB an hour before the sandbox started, 360 MB an hour, so the default hour ends near 540.
     func memoryBytes(at time: Int) -> Double {
         let seconds = Double(time) / 1000
         if fault == .memoryClimb {
             let leakStart = Double(createdAt - 3600)
             let climbed = max(0, seconds - leakStart) / 3600 * 360
-            return (180 + climbed + 4 * Self.noise(time, salt: 1)) * Self.mebibyte
+            return (180 + climbed + 4 * Self.noise(time, salt: 1)) * Self.megabyte
         }
-        return (150 + 6 * sin(seconds / 5400 * 2 * .pi) + 3 * Self.noise(time, salt: 1)) * Self.mebibyte
+        return (150 + 6 * sin(seconds / 5400 * 2 * .pi) + 3 * Self.noise(time, salt: 1)) * Self.megabyte
+    }
+
+    /// The bytes in and out over the `interval` seconds ending at `time` (ms): each request and
+    /// its answer about 1.5 kB, plus Stripe's deliveries, so a steady hour is about 11 MB.
+    func networkBytes(at time: Int, interval: Int) -> Double {
+        let perSecond = Double(Self.requestsPerSecond) * 1500 * (1 + 0.1 * Self.noise(time, salt: 3))
+        return perSecond * Double(interval)
     }
 
     /// The instance's CPU at `time` (ms), in cores: 0.05–0.2, as a lightly used Node process.

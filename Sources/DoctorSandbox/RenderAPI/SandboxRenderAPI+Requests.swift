@@ -9,7 +9,14 @@ extension SandboxRenderAPI {
     /// `GET /metrics/http-requests`: one series for the service, `unit: count`, a value per
     /// `resolutionSeconds` (default 60, at least 30) bucket between `startTime` and `endTime`
     /// (default the hour to now); none before the service existed or while it is suspended.
+    /// `host`, `path` and `aggregateBy` (`host`, `statusCode`) are taken as documented; the service
+    /// has one host and the stand-in counts every path, so they change nothing but are not refused.
     func httpRequests(_ request: ServerRequest) -> ServerResponse {
+        let known = ["resource", "service", "startTime", "endTime", "resolutionSeconds", "instance", "host", "path", "aggregateBy"]
+        if let refusal = unknownParameter(request, allowed: known) { return refusal }
+        if let by = request.query["aggregateBy"], by != "host", by != "statusCode" {
+            return error(400, "aggregateBy must be host or statusCode")
+        }
         let resources = request.queryItems.filter { $0.0 == "resource" || $0.0 == "service" }.map(\.1)
         guard !resources.isEmpty else { return error(400, "resource is required") }
         let nowMS = Int((Date().timeIntervalSince1970 * 1000).rounded())

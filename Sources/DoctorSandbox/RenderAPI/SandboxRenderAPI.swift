@@ -2,7 +2,8 @@ import DoctorKit
 import Foundation
 
 /// The sandbox's stand-in for Render's public API under `/render/v1`: the payment API's service,
-/// its deploys, its environment, its memory and CPU, and its logs, in the shapes of api-facts §3
+/// its deploys, its environment, its memory, CPU and network I/O, its logs and its notification
+/// settings, in the shapes of api-facts §3
 /// (list items wrapped as `{cursor, <object>}`, errors as `{id, message}`, Bearer authentication
 /// with the sandbox's `RENDER_API_KEY`, and the `Ratelimit-*` headers on every answer).
 ///
@@ -81,12 +82,16 @@ final class SandboxRenderAPI: @unchecked Sendable {
             case ["env-vars"]: return envVars(request)
             default: return notFound("not found")
             }
-        case ["metrics", "memory"], ["metrics", "cpu"]:
+        case ["metrics", "memory"], ["metrics", "cpu"], ["metrics", "bandwidth"]:
             return metrics(parts[1], request)
         case ["metrics", "http-requests"]:
             return httpRequests(request)
         case ["logs"]:
             return logs(request)
+        case let path where path.count == 3 && path[0] == "notification-settings" && path[1] == "owners":
+            return ownerNotifications(path[2], request)
+        case let path where path.count == 4 && path[0...2] == ["notification-settings", "overrides", "services"]:
+            return serviceNotificationOverride(path[3], request)
         default:
             return notFound("not found")
         }
@@ -169,6 +174,14 @@ final class SandboxRenderAPI: @unchecked Sendable {
     /// Render's error object, `{"id": …, "message": …}`.
     func error(_ status: Int, _ message: String) -> ServerResponse {
         .json(status, JSONValue.object([("id", .string(UUID().uuidString.lowercased())), ("message", .string(message))]).compactJSON)
+    }
+
+    /// Render's 400 for a query parameter the route does not take, nil when every one is known: the
+    /// real API is generated from a schema and refuses what it does not declare, so a client that
+    /// misspells a filter finds out here, not in production as a silently unfiltered answer.
+    func unknownParameter(_ request: ServerRequest, allowed: [String]) -> ServerResponse? {
+        guard let name = request.queryItems.map(\.0).first(where: { !allowed.contains($0) }) else { return nil }
+        return error(400, "unknown query parameter: \(Self.clipped(name))")
     }
 
     /// Render's 404, which carries only the message.
