@@ -88,7 +88,10 @@ enum SentryCheckSupport {
         evidence["project"] = .string(target.project)
         if target.source != "SENTRY_ORG and SENTRY_PROJECT" { evidence["project_from"] = .string(target.source) }
         evidence["token"] = .string(target.client.tokenDisplay)
-        if target.client.base != SentryClient.defaultBase { evidence["api_base"] = .string(target.client.base) }
+        if target.client.base != SentryClient.defaultBase {
+            evidence["api_base"] = .string(target.client.base)
+            evidence["api_base_from"] = .string(target.client.baseSource)
+        }
         return evidence
     }
 
