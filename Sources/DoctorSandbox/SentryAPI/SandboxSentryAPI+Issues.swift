@@ -19,6 +19,7 @@ extension SandboxSentryAPI {
     ]
     /// The deprecated per-project route's parameters.
     static let projectParameters: Set<String> = ["statsPeriod", "shortIdLookup", "query", "hashes", "sort", "limit", "cursor"]
+    /// The sorts, `expand` and `collapse` values Sentry's schema lists.
     static let sorts: Set<String> = ["date", "freq", "inbox", "new", "recommended", "trends", "user"]
     static let expands: Set<String> = ["inbox", "integrationIssues", "latestEventHasAttachments", "owners", "sentryAppIssues", "sessions"]
     static let collapses: Set<String> = ["base", "filtered", "lifetime", "stats", "unhandled"]

@@ -134,6 +134,7 @@ final class SandboxSentryAPI: Sendable {
         return parts.count == 2 && parts[0].lowercased() == "bearer" && parts[1].trimmingCharacters(in: .whitespaces) == token
     }
 
+    /// A 200 with `value` as JSON.
     func ok(_ value: JSONValue, headers: [(String, String)] = []) -> ServerResponse {
         .json(200, value.compactJSON, headers: headers)
     }
