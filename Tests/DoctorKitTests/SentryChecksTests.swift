@@ -31,7 +31,8 @@ struct SentryChecksTests {
     private func judge(recent: Int, day: Int, requests: Int?, issues: [SentryIssue] = []) -> CheckOutcome {
         var evidence = Evidence()
         let count = SentryRequestCount(count: requests, note: requests == nil ? "no request count: test" : "test requests")
-        return verdict.judge(.init(recentErrors: recent, baselineErrors: day, requests: count, issues: issues), evidence: &evidence)
+        return verdict.judge(.init(recentErrors: recent, baselineErrors: day, requests: count,
+                                   issues: SentryIssueList(issues: issues, pages: 1, truncated: false)), evidence: &evidence)
     }
 
     @Test("a rate over the request count meets the guide's bands: < 1 % passes, 1–5 % warns, > 5 % fails")
@@ -70,7 +71,7 @@ struct SentryChecksTests {
             ("id", .string("9")), ("shortId", .string("API-9")), ("title", .string("Error: DATABASE_URL invalid")),
             ("count", .string("42")), ("lastSeen", .string("2026-11-29T03:10:00Z")),
         ])))
-        #expect(issue.count == 42)
+        #expect(issue.lifetimeCount == 42 && issue.count(in: "24h") == nil)
         let outcome = judge(recent: 120, day: 150, requests: 600, issues: [issue])
         #expect(outcome.hint?.contains("API-9 \"DATABASE_URL invalid\": Connection string issue") == true, "\(outcome.hint ?? "")")
         let listed = try #require(outcome.evidence["top_issues"])

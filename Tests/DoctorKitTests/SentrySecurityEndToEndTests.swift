@@ -32,6 +32,8 @@ struct SentrySecurityEndToEndTests {
     @Test("each new fault is named by its step, with a hint", arguments: [
         ("error-spike", "intermittent-failures", "sentry-errors", "fail", "an error rate of 20%"),
         ("error-spike", "missing-db-records", "sentry-errors", "fail", "PAYMENTS-API-9"),
+        // Issue 19: the top issue's day (its stats["24h"]) and its lifetime count, each named.
+        ("error-spike", "missing-db-records", "sentry-errors", "fail", "108 events in the last 24 h (145 in all)"),
         ("duplicate-payment", "security", "duplicate-processing", "warn", "evt_sandbox_5 (pi_sandbox_5) ×2"),
         ("audit-short", "security", "audit-retention", "fail", "older events were deleted"),
     ])

@@ -88,7 +88,10 @@ enum SentryCheckSupport {
         evidence["project"] = .string(target.project)
         if target.source != "SENTRY_ORG and SENTRY_PROJECT" { evidence["project_from"] = .string(target.source) }
         evidence["token"] = .string(target.client.tokenDisplay)
-        if target.client.base != SentryClient.defaultBase { evidence["api_base"] = .string(target.client.base) }
+        if target.client.base != SentryClient.defaultBase {
+            evidence["api_base"] = .string(target.client.base)
+            evidence["api_base_from"] = .string(target.client.baseSource)
+        }
         return evidence
     }
 
@@ -112,8 +115,8 @@ enum SentryCheckSupport {
             if let retryAfter { evidence["retry_after"] = .string(retryAfter) }
             let hint = switch status {
             case 401: "The token is wrong, expired or revoked: create one in Sentry → Settings → Auth Tokens and set SENTRY_AUTH_TOKEN."
-            case 403: "The token lacks the project:read scope, or its owner is not in the project's team: use an organization token or add the scope."
-            case 404: "Check SENTRY_ORG and SENTRY_PROJECT: they are the slugs in the project's URL (sentry.io/organizations/ORG/projects/PROJECT/), and the token must belong to that organization."
+            case 403: "The token lacks the project:read or event:read scope, or its owner is not in the project's team: use an organization token or add the scopes."
+            case 404: "Check SENTRY_ORG and SENTRY_PROJECT: they are the slugs in the project's URL (sentry.io/organizations/ORG/projects/PROJECT/), and the token must belong to that organization. An organization in the EU is served by https://de.sentry.io/api/0: a DSN on ingest.de.sentry.io chooses it, otherwise set SENTRY_API_BASE."
             case 429: "Sentry's API rate limit for this token is used up (other tools share it): run the doctor again in a minute."
             default: "Sentry's API is failing: check status.sentry.io."
             }

@@ -61,6 +61,9 @@ public struct SentryErrorsCheck: CheckKind {
         var show = 5
         var rateWarn = 1.0
         var rateFail = 5.0
+
+        /// The issues' window and stats series: Sentry offers `24h` and `14d`.
+        var issuePeriod: String { baseline > .seconds(86_400) ? "14d" : "24h" }
     }
 
     /// A configured `sentry-errors` step.
@@ -83,21 +86,20 @@ public struct SentryErrorsCheck: CheckKind {
                 let recent = try await read(target, stats, since: now - recentSeconds, until: now, resolution: "10s", context: context)
                 let baseline = try await read(target, stats, since: now - baselineSeconds, until: now,
                                               resolution: baselineSeconds > 2 * 86_400 ? "1d" : "1h", context: context)
-                let issues = try await target.client.get(
-                    SentryCheckSupport.projectPath(target, "issues"),
-                    query: [("statsPeriod", baselineSeconds > 86_400 ? "14d" : "24h"), ("query", "is:unresolved")],
-                    deadline: context.deadline)
-                guard let list = SentryIssue.list(issues.json) else {
-                    throw SentryAPIError.invalidResponse(status: issues.status, detail: "expected a list of issues")
-                }
+                // The organization route filters by the project's numeric id (the per-project
+                // route is deprecated); a slug costs one lookup.
+                let projectID = try await target.client.projectID(
+                    organization: target.organization, project: target.project, deadline: context.deadline)
+                var query = SentryIssueList.Query(organization: target.organization, projectID: projectID)
+                query.period = settings.issuePeriod
+                let list = try await target.client.issues(query, deadline: context.deadline)
+                if projectID != target.project { evidence["project_id"] = .string(projectID) }
                 let requests = settings.useRender ? await SentryRequestCount.read(context, since: now - recentSeconds, until: now) : nil
                 let figures = SentryErrorsVerdict.Figures(
                     recentErrors: recent.total, baselineErrors: baseline.total, requests: requests, issues: list)
                 return SentryErrorsVerdict(settings: settings).judge(figures, evidence: &evidence)
-            } catch let error as SentryAPIError {
-                return SentryCheckSupport.outcome(for: error, evidence: evidence)
             } catch {
-                return CheckOutcome(.unknown, error.localizedDescription, evidence: evidence)
+                return SentryCheckSupport.outcome(for: error, evidence: evidence)
             }
         }
 

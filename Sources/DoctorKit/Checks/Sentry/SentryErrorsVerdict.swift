@@ -14,8 +14,8 @@ struct SentryErrorsVerdict: Sendable {
         var baselineErrors: Int
         /// The service's requests over `recent`, when they could be counted.
         var requests: SentryRequestCount?
-        /// The unresolved issues, as Sentry listed them.
-        var issues: [SentryIssue]
+        /// The unresolved issues with events in the period, as Sentry listed them.
+        var issues: SentryIssueList
     }
 
     /// The guide's "Common errors to watch for", plus the log line its other sections name, with
@@ -48,9 +48,16 @@ struct SentryErrorsVerdict: Sendable {
         let multiple: Double? = basePerMinute > 0 ? perMinute / basePerMinute : nil
         if let multiple { evidence["multiple_of_baseline"] = .double(Self.round(multiple)) }
 
-        let listed = Array(figures.issues.prefix(settings.show))
-        evidence["unresolved_issues"] = .int(figures.issues.count)
-        if !listed.isEmpty { evidence["top_issues"] = .array(listed.map(Self.evidence)) }
+        let period = settings.issuePeriod
+        let listed = Array(figures.issues.issues.prefix(settings.show))
+        evidence["unresolved_issues"] = .int(figures.issues.issues.count)
+        if figures.issues.truncated {
+            evidence["unresolved_issues_more"] = .string("more than \(figures.issues.issues.count): the doctor reads at most \(figures.issues.pages) pages")
+        }
+        if !listed.isEmpty {
+            evidence["issue_counts"] = .string("events_\(period): the issue's stats[\"\(period)\"] series; events_all: its lifetime count")
+            evidence["top_issues"] = .array(listed.map { Self.evidence($0, period: period) })
+        }
         let common = listed.compactMap { issue in Self.meaning(of: issue.title).map { (issue, $0) } }
 
         var status = Status.pass
@@ -82,9 +89,10 @@ struct SentryErrorsVerdict: Sendable {
         }
         var summary = judged
         if let top = listed.first {
-            summary += "; top unresolved: \(top.shortID ?? top.id) \"\(Self.clipped(top.title))\"" + (top.count.map { " (\($0))" } ?? "")
+            summary += "; top unresolved: \(top.shortID ?? top.id) \"\(Self.clipped(top.title))\""
+                + (Self.counts(top, period: period).map { ": \($0)" } ?? "")
         } else {
-            summary += "; no unresolved issues in \(baselineSpan)"
+            summary += "; no unresolved issues with events in the last \(Self.spoken(period))"
         }
         guard status != .pass else { return CheckOutcome(.pass, summary, evidence: evidence) }
         var hint = "Open the project's issue stream in Sentry for the last \(recentSpan) and fix the top issue first (the guide's alert: error rate > 5% in 5 minutes, notify the team immediately); look for retry timing in the error patterns."
@@ -94,12 +102,30 @@ struct SentryErrorsVerdict: Sendable {
         return CheckOutcome(status, summary, evidence: evidence, hint: hint)
     }
 
-    /// One issue in the evidence: ids, title, count, last seen, and the guide's meaning when it has one.
-    static func evidence(_ issue: SentryIssue) -> JSONValue {
+    /// An issue's two counts in words: "12 events in the last 24 h (340 in all)". The period's
+    /// figure comes from its stats series, the other from its lifetime count, so neither is
+    /// passed off as the other.
+    static func counts(_ issue: SentryIssue, period: String) -> String? {
+        let all = issue.lifetimeCount
+        guard let recent = issue.count(in: period) else {
+            return all.map { "\($0) event\($0 == 1 ? "" : "s") in all" }
+        }
+        return "\(recent) event\(recent == 1 ? "" : "s") in the last \(spoken(period))" + (all.map { " (\($0) in all)" } ?? "")
+    }
+
+    /// `24h` as the words say it, `24 h`.
+    static func spoken(_ period: String) -> String {
+        guard let unit = period.last, unit.isLetter else { return period }
+        return period.dropLast() + " " + String(unit)
+    }
+
+    /// One issue in the evidence: ids, title, both counts, last seen, and the guide's meaning when it has one.
+    static func evidence(_ issue: SentryIssue, period: String) -> JSONValue {
         var members: [(String, JSONValue)] = [("id", .string(issue.id))]
         if let short = issue.shortID { members.append(("short_id", .string(short))) }
         members.append(("title", .string(clipped(issue.title))))
-        if let count = issue.count { members.append(("count", .int(count))) }
+        if let recent = issue.count(in: period) { members.append(("events_\(period)", .int(recent))) }
+        if let all = issue.lifetimeCount { members.append(("events_all", .int(all))) }
         if let seen = issue.lastSeen { members.append(("last_seen", .string(seen))) }
         if let level = issue.level { members.append(("level", .string(level))) }
         if let entry = meaning(of: issue.title) { members.append(("meaning", .string(entry.meaning))) }

@@ -8,6 +8,8 @@ public struct SentryResponse: Sendable {
     public var json: JSONValue
     /// How many requests were made, retries included.
     public var attempts: Int
+    /// The paging cursors of Sentry's `Link` header.
+    public var link = SentryLinkHeader(nil)
 }
 
 /// A Sentry web API client over the doctor's `HTTPClient` (api-facts section 4): the auth token as
@@ -20,25 +22,30 @@ public struct SentryClient: Sendable {
 
     /// The base URL, without a trailing slash (`/projects/…` paths go after it).
     public let base: String
+    /// Why this base: `SENTRY_API_BASE`, the DSN's region, or the default.
+    public let baseSource: String
     private let token: String
     private let http: HTTPClient
     /// Waits between attempts (replaced in tests).
     var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
     /// A client sending `token` to `base`.
-    public init(token: String, base: String = defaultBase, http: HTTPClient) throws(SentryAPIError) {
+    public init(token: String, base: String = defaultBase, baseSource: String = "default", http: HTTPClient) throws(SentryAPIError) {
         guard let base = APIBase.normalized(base) else { throw .invalidBase(base.trimmingCharacters(in: .whitespaces)) }
         let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw .missingToken }
         self.base = base
+        self.baseSource = baseSource
         self.token = token
         self.http = http
     }
 
-    /// A client from `SENTRY_AUTH_TOKEN` and `SENTRY_API_BASE` (default `https://sentry.io/api/0`).
+    /// A client from `SENTRY_AUTH_TOKEN`, on the host `SentryRegion` chooses (`SENTRY_API_BASE`,
+    /// else the DSN's region, else `https://sentry.io/api/0`).
     public init(configuration: Configuration, http: HTTPClient) throws(SentryAPIError) {
         guard let token = configuration.value("SENTRY_AUTH_TOKEN") else { throw .missingToken }
-        try self.init(token: token, base: configuration.value("SENTRY_API_BASE") ?? Self.defaultBase, http: http)
+        let region = SentryRegion.of(configuration)
+        try self.init(token: token, base: region.base, baseSource: region.source, http: http)
     }
 
     /// What may be shown of the token: its kind's prefix (`sntrys_…`), or nothing for a legacy hex token.
@@ -62,7 +69,8 @@ public struct SentryClient: Sendable {
         guard let json = JSONValue.parse(response.body) else {
             throw .invalidResponse(status: response.status, detail: BodyExcerpt.of(response.text, redactedBy: scrub))
         }
-        return SentryResponse(status: response.status, json: json, attempts: answer.attempts)
+        return SentryResponse(status: response.status, json: json, attempts: answer.attempts,
+                              link: SentryLinkHeader(response.header("link")))
     }
 
     /// Sentry's error body is `{"detail": "…"}`; anything else that is not JSON is not Sentry's.

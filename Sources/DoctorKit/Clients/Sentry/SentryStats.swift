@@ -34,47 +34,11 @@ public struct SentryStats: Sendable, Equatable {
         lhs.buckets.map(\.start) == rhs.buckets.map(\.start) && lhs.buckets.map(\.count) == rhs.buckets.map(\.count)
     }
 
-    private static func number(_ value: JSONValue) -> Int? {
+    static func number(_ value: JSONValue) -> Int? {
         switch value {
         case let .int(number): number
         case let .double(number) where number.isFinite: Int(number)
         default: nil
         }
-    }
-}
-
-/// An issue of `GET /projects/{org}/{project}/issues/`: a group of similar events.
-public struct SentryIssue: Sendable, Equatable {
-    /// Sentry's numeric id, as a string.
-    public var id: String
-    /// `PAYMENTS-API-1F`, as the dashboard shows it.
-    public var shortID: String?
-    /// The error's title (`Error: DATABASE_URL invalid`).
-    public var title: String
-    /// Events in the issue over the requested period (Sentry sends it as a string).
-    public var count: Int?
-    /// When it last happened, as Sentry wrote it (ISO 8601).
-    public var lastSeen: String?
-    /// `error`, `warning`, …
-    public var level: String?
-    /// The dashboard link.
-    public var permalink: String?
-
-    /// Reads one issue; nil without an id or a title.
-    public init?(_ json: JSONValue) {
-        guard let id = json.string("id") ?? json.int("id").map(String.init), let title = json.string("title") else { return nil }
-        self.id = id
-        self.title = title
-        shortID = json.string("shortId")
-        count = json.string("count").flatMap { Int($0) } ?? json.int("count")
-        lastSeen = json.string("lastSeen")
-        level = json.string("level")
-        permalink = json.string("permalink")
-    }
-
-    /// Every issue of a list answer; nil when the answer is not a list.
-    public static func list(_ json: JSONValue) -> [SentryIssue]? {
-        guard case let .array(items) = json else { return nil }
-        return items.compactMap(SentryIssue.init)
     }
 }
