@@ -9,6 +9,7 @@ extension CheckRegistry {
         PostgresSchemaCheck.self,
         PostgresPoolCheck.self,
         PrismaAccelerateCheck.self,
+        PrismaMigrationsCheck.self,
         ReconciliationCheck.self,
         RedisPingCheck.self,
         WebhookSecretCheck.self,

@@ -157,6 +157,10 @@ public struct Diagnosis: Sendable {
         if cause.kind == "clock-skew" {
             return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume"].contains(finding.kind)
         }
+        // A migration that never finished leaves its tables and columns missing (P2021/P2022).
+        if cause.kind == "prisma-migrations" {
+            return ["postgres-schema", "reconciliation"].contains(finding.kind)
+        }
         switch cause.layer {
         case .deploy:
             return finding.layer == .service || finding.layer == .symptom

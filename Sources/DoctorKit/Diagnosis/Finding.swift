@@ -92,6 +92,8 @@ extension Finding {
             case "clock-skew": return .service
             case "http" where Self.isHealthCheck(result): return .service
             case "postgres-ping": return .database
+            // A failed migrate deploy: the schema the service expects is not there.
+            case "prisma-migrations": return .database
             case "env", "render-env", "render-alerts", "webhook-secret", "stripe-endpoint", "stripe-api", "redis-ping",
                  "prisma-accelerate", "postgres-schema":
                 return .configuration

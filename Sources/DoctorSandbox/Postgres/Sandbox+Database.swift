@@ -26,6 +26,7 @@ extension Sandbox {
                 CREATE INDEX "AiEvent_createdAt_idx" ON "AiEvent" ("createdAt");
                 \(payments.insertStatement)
                 \(SandboxAuditEvents.statements(fault: fault))
+                \(Self.migrationStatements(fault: fault))
                 ANALYZE;
                 """, database: "payments")
         } catch {
@@ -33,6 +34,28 @@ extension Sandbox {
         }
         lock.withLock { database = cluster }
         return nil
+    }
+
+    /// Prisma's migrations table as `prisma migrate deploy` leaves it (api-facts §9): the service's
+    /// two migrations applied; under `migration-failed` a third that started two hours ago and
+    /// never finished, with the error Prisma logged. Only constants go into this text.
+    static func migrationStatements(fault: SandboxFault?) -> String {
+        var rows = [
+            "('3f1c2a9e-0b7d-4c55-9a51-6e2d8f0c1a01', '\(String(repeating: "a", count: 64))', now() - interval '60 days', '20261008090000_init', NULL, NULL, now() - interval '60 days', 1)",
+            "('8b2d4e6f-1a3c-4e5f-8a7b-9c0d1e2f3a02', '\(String(repeating: "b", count: 64))', now() - interval '20 days', '20261117120000_ai_event_log', NULL, NULL, now() - interval '20 days', 1)",
+        ]
+        if fault == .migrationFailed {
+            rows.append("('c4e5f6a7-2b3c-4d5e-9f0a-1b2c3d4e5f03', '\(String(repeating: "c", count: 64))', NULL, '20261207093000_payment_refund_reason', "
+                + "E'Error: P3018\\nA migration failed to apply. Database error code: 42701\\nERROR: column \"refundReason\" of relation \"Payment\" already exists', "
+                + "NULL, now() - interval '2 hours', 0)")
+        }
+        return """
+            CREATE TABLE "_prisma_migrations" (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL,
+              finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz,
+              started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0);
+            INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES
+              \(rows.joined(separator: ",\n  "));
+            """
     }
 
     /// Where the sandbox's database listens, when it runs.
