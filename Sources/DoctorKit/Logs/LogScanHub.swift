@@ -9,6 +9,8 @@ struct LogScanResult: Sendable {
     let until: Int64
     /// Which part of the file was read; nil for the Render logs API.
     let coverage: LogScanCoverage?
+    /// How the Render logs API was read (server-side filters); nil for a file.
+    var apiRead: RenderLogRead?
 }
 
 /// How much of a log file a scan read, and why that part.

@@ -27,7 +27,9 @@ extension LogScanCheck.Scan {
         evidence["until"] = .string(Self.iso(scanned.until))
         evidence["lines_read"] = .int(tally.linesRead)
         if let coverage = scanned.coverage { evidence["read"] = .string(coverage.description) }
-        guard tally.linesRead > 0 else {
+        if let read = scanned.apiRead { evidence["read"] = .string(read.description) }
+        // Filtered server-side, the lines read are the matching ones: none is a clean window.
+        guard tally.linesRead > 0 || scanned.apiRead != nil else {
             return CheckOutcome(.unknown, "the log \(source) is empty: nothing to scan", evidence: evidence,
                                 hint: "Export the service's logs again (Render → Logs) and point \(LogScanCheck.variable) at the file.")
         }
@@ -58,7 +60,7 @@ extension LogScanCheck.Scan {
             ? "none of the \(patterns.count) patterns"
             : seen.prefix(4).map { "\(tally.patterns[$0].count)× \(patterns[$0].label)" }.joined(separator: ", ")
                 + (seen.count > 4 ? " and \(seen.count - 4) more" : "")
-        summary += " in \(tally.linesRead) lines (last \(windowText))"
+        summary += scanned.apiRead == nil ? " in \(tally.linesRead) lines (last \(windowText))" : " in the whole last \(windowText) (Render's filters: \(tally.linesRead) candidate lines)"
 
         if let successRate {
             let judged = judgeSuccess(successRate, tally: tally, evidence: &evidence)
@@ -76,6 +78,11 @@ extension LogScanCheck.Scan {
             summary += " (\(tally.outsideWindow) matching line\(tally.outsideWindow == 1 ? "" : "s") outside the window left out)"
         }
 
+        if let read = scanned.apiRead, !read.complete {
+            summary += " (not all read: counts of " + read.cut.map { "\"\($0)\"" }.joined(separator: ", ") + " are at least these)"
+            // A clean result over part of the window proves nothing about the rest.
+            if status == .pass { status = .unknown }
+        }
         var examples: [JSONValue] = []
         for index in seen {
             for line in tally.patterns[index].recent.suffix(LogTally.examplesPerPattern) where examples.count < Self.maxExamples {

@@ -2,14 +2,14 @@ import Foundation
 
 extension LogScanCheck {
     /// The log source the configuration names: `DOCTOR_LOG_FILE`, the Render logs API, or why there is none.
-    static func source(_ context: CheckContext, window: Duration) -> Result<any LogSource, SourceMissing> {
+    static func source(_ context: CheckContext, window: Duration, texts: [String]) -> Result<any LogSource, SourceMissing> {
         let configuration = context.configuration
         if let path = configuration.value(variable) { return .success(FileLogSource(path: path)) }
         if configuration.value("RENDER_API_KEY") != nil, let service = configuration.value("RENDER_SERVICE_ID"),
            let client = try? RenderClient(configuration: configuration, http: context.http) {
             let now = Date()
             return .success(RenderLogSource(client: client, service: service.trimmingCharacters(in: .whitespaces),
-                                            start: now.addingTimeInterval(-window.seconds), end: now))
+                                            start: now.addingTimeInterval(-window.seconds), end: now, texts: texts))
         }
         return .failure(SourceMissing(
             reason: "no log to scan: \(variable) is not set",
@@ -43,6 +43,7 @@ extension LogScanCheck {
         } catch {
             return .failure(error)
         }
-        return .success(LogScanResult(tally: scanner.tally, since: plan.members[0].since, until: now, coverage: nil))
+        return .success(LogScanResult(tally: scanner.tally, since: plan.members[0].since, until: now, coverage: nil,
+                                      apiRead: (source as? RenderLogSource)?.outcome))
     }
 }

@@ -79,7 +79,7 @@ public struct LogScanCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let source: any LogSource
-            switch LogScanCheck.source(context, window: window) {
+            switch LogScanCheck.source(context, window: window, texts: patterns.flatMap(\.texts)) {
             case let .success(found): source = found
             case let .failure(missing): return CheckOutcome(.skip, missing.reason, hint: missing.hint)
             }

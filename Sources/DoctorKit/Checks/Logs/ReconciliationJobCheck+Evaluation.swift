@@ -3,13 +3,14 @@ import Foundation
 extension ReconciliationJobCheck.Probe {
     /// Judges what the scan found: when the job last completed, whether a later start is
     /// unfinished, and the last figures as the guide reads them.
-    func evaluate(_ tally: LogTally, now: Int64, cutOff: Bool, evidence: Evidence, redactor: Redactor) -> CheckOutcome {
+    func evaluate(_ tally: LogTally, now: Int64, cutOff: Bool, filtered: Bool = false, evidence: Evidence, redactor: Redactor) -> CheckOutcome {
         var evidence = evidence
         let iso = LogScanCheck.Scan.iso
         evidence["within"] = .string(within.window)
         evidence["lookback"] = .string(lookback.window)
         evidence["lines_read"] = .int(tally.linesRead)
-        guard tally.linesRead > 0 else {
+        // Filtered server-side (the Render logs API), no line read is no line of the job's.
+        guard tally.linesRead > 0 || filtered else {
             return CheckOutcome(.unknown, "the log is empty: nothing to read the reconciliation from", evidence: evidence,
                                 hint: "Export the service's logs again (Render → Logs) and point \(LogScanCheck.variable) at the file.")
         }
@@ -23,8 +24,8 @@ extension ReconciliationJobCheck.Probe {
         guard completed.count > 0 else {
             if cutOff {
                 return CheckOutcome(
-                    .unknown, "no completed reconciliation in the first \(tally.linesRead) lines the Render logs API gave of the last \(lookback.window): the newer ones were not read",
-                    evidence: evidence, hint: "The log holds more lines than the doctor reads from the API (30 pages): export the logs to a file and set \(LogScanCheck.variable), or shorten `lookback`.")
+                    .unknown, "no completed reconciliation in the part of the last \(lookback.window) the Render logs API gave before its rate budget or page bound stopped the read",
+                    evidence: evidence, hint: "Run the step again in a minute (the rate budget refills), or export the logs to a file and set \(LogScanCheck.variable).")
             }
             var summary = "stale: no \"\(texts[1])\" in the last \(lookback.window)"
             if started.count > 0, let time = started.lastTime { summary += " (last started \(iso(time)), never completed)" }

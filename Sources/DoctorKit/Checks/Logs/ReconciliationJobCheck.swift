@@ -64,7 +64,7 @@ public struct ReconciliationJobCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let source: any LogSource
-            switch LogScanCheck.source(context, window: lookback) {
+            switch LogScanCheck.source(context, window: lookback, texts: texts) {
             case let .success(found): source = found
             case let .failure(missing): return CheckOutcome(.skip, missing.reason, hint: missing.hint)
             }
@@ -79,11 +79,12 @@ public struct ReconciliationJobCheck: CheckKind {
                                     hint: "Set \(LogScanCheck.variable) (or --logs) to a readable exported log, or raise the step's timeout.")
             }
             scanned.coverage.map { evidence["read"] = .string($0.description) }
-            // The Render logs API is read up to a page bound: a cut-off read lacks part of the window,
-            // so finding no recent completion in it proves nothing.
-            var cutOff = false
-            if let render = source as? RenderLogSource, scanned.tally.linesRead >= render.maxPages * 100 { cutOff = true }
-            return evaluate(scanned.tally, now: scanned.until, cutOff: cutOff, evidence: evidence, redactor: Redactor(context.configuration))
+            scanned.apiRead.map { evidence["read"] = .string($0.description) }
+            // A read of the Render logs API the budget cut short lacks part of the window, so
+            // finding no recent completion in it proves nothing.
+            let cutOff = scanned.apiRead.map { !$0.complete } ?? false
+            return evaluate(scanned.tally, now: scanned.until, cutOff: cutOff, filtered: scanned.apiRead != nil, evidence: evidence,
+                            redactor: Redactor(context.configuration))
         }
     }
 }
