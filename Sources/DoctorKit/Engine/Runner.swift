@@ -99,7 +99,8 @@ public final class Runner: Sendable {
         let deadline = start + options.timeout
         let semaphore = AsyncSemaphore(options.concurrency)
         let requestLog = TargetRequestLog()
-        let logScans = LogScanHub(requests: runbooks.flatMap(\.steps).compactMap { ($0.check as? any LogScanning)?.request })
+        let logScans = LogScanHub(requests: runbooks.flatMap(\.steps).compactMap { ($0.check as? any LogScanning)?.request },
+                                  ownRequests: resources.ownRequests)
         defer { logScans.close() }
 
         // Every step's task, created in order of the planned chain it heads (longest first), so the

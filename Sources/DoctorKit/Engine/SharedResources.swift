@@ -7,10 +7,13 @@ public final class SharedResources: Sendable {
     public let postgres = PostgresConnectionCache()
     /// Resources a caller knows are absent, with the reason steps report when they skip (key: `postgres`).
     public let unavailable: [String: String]
+    /// Where the doctor notes its own requests that the service logs as trouble; nil: not noted.
+    public let ownRequests: OwnRequestLedger?
 
     /// Resources with nothing open yet.
-    public init(unavailable: [String: String] = [:]) {
+    public init(unavailable: [String: String] = [:], ownRequests: OwnRequestLedger? = nil) {
         self.unavailable = unavailable
+        self.ownRequests = ownRequests
     }
 
     /// Closes every session.

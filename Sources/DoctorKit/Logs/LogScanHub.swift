@@ -51,11 +51,14 @@ final class LogScanHub: @unchecked Sendable {
     private let registered: [LogScanRequest]
     private var jobs: [String: Job] = [:]
     private var closed = false
+    /// The doctor's own trouble-causing requests, read when a pass starts.
+    private let ownRequests: OwnRequestLedger?
 
     /// A hub for a run whose log steps ask `requests` (duplicates are asked once).
-    init(requests: [LogScanRequest]) {
+    init(requests: [LogScanRequest], ownRequests: OwnRequestLedger? = nil) {
         var seen: Set<LogScanRequest> = []
         registered = requests.filter { seen.insert($0).inserted }
+        self.ownRequests = ownRequests
     }
 
     /// Stops every pass still running: the run is over.
@@ -76,7 +79,7 @@ final class LogScanHub: @unchecked Sendable {
         let key = shared ? source.path : source.path + "\u{0}" + "\(request.hashValue)"
         let (job, isNew) = lock.withLock { () -> (Job, Bool) in
             if let existing = jobs[key] { return (existing, false) }
-            let job = Job(requests: shared ? registered : [request], source: source)
+            let job = Job(requests: shared ? registered : [request], source: source, ownRequests: ownRequests)
             jobs[key] = job
             return (job, true)
         }
@@ -133,10 +136,12 @@ final class LogScanHub: @unchecked Sendable {
         private var stopped = false
         let requests: [LogScanRequest]
         let source: FileLogSource
+        let ownRequests: OwnRequestLedger?
 
-        init(requests: [LogScanRequest], source: FileLogSource) {
+        init(requests: [LogScanRequest], source: FileLogSource, ownRequests: OwnRequestLedger?) {
             self.requests = requests
             self.source = source
+            self.ownRequests = ownRequests
         }
 
         var state: State { lock.withLock { current } }
@@ -166,7 +171,9 @@ final class LogScanHub: @unchecked Sendable {
         /// requests hold more texts than one automaton tells apart).
         private func scan(_ log: FileLogSource.OpenedLog) -> State {
             let now = Int64(Date().timeIntervalSince1970)
-            let groups = LogScanPlan.plans(for: requests, now: now, skew: LogScanCheck.clockSkew)
+            let widest = requests.map { Int64($0.window.seconds) }.max() ?? 0
+            let ownTimes = ownRequests?.times(since: (now - widest - 3600) * 1000) ?? []
+            let groups = LogScanPlan.plans(for: requests, now: now, skew: LogScanCheck.clockSkew, ownTimes: ownTimes)
             let since = groups.map(\.plan.since).min() ?? now
             let until = groups.map(\.plan.until).max() ?? now
             let window = LogFileWindow.locate(fd: log.fd, size: log.size, since: since, until: until)

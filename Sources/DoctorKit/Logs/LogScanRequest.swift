@@ -9,6 +9,9 @@ struct LogScanRequest: Sendable, Hashable {
     let patterns: [[String]]
     /// How far back from the scan's start the step's window reaches.
     let window: Duration
+    /// Per pattern, whether its lines are trouble (the pattern has a threshold): only those are
+    /// attributed to the doctor's own requests when they coincide with one.
+    var trouble: [Bool] = []
 }
 
 /// Several steps' requests over one log, compiled for one pass: one automaton over the distinct
@@ -23,6 +26,8 @@ struct LogScanPlan: Sendable {
         let masks: [UInt64]
         /// The union of `masks`: whether a line concerns this step at all.
         let any: UInt64
+        /// The bits of the step's trouble patterns (`LogScanRequest.trouble`).
+        let trouble: UInt64
         /// Lines stamped before this (seconds since 1970) are outside the step's window.
         let since: Int64
         /// Lines stamped after this are outside it.
@@ -41,6 +46,8 @@ struct LogScanPlan: Sendable {
     /// The earliest `since` and latest `until` of the members: the part of a time-ordered file to read.
     let since: Int64
     let until: Int64
+    /// When the doctor sent the service requests it logs as trouble (epoch ms, sorted).
+    let ownTimes: [Int64]
 
     /// The bit of the doctor's own-probe markers.
     static let ownBit = PatternMatcher.maxBits - 1
@@ -51,7 +58,7 @@ struct LogScanPlan: Sendable {
     ///
     /// Nil when the texts exceed one automaton (more than `maxTexts` distinct texts, or about
     /// 64 KiB of them): callers split the requests (`plans(for:)`).
-    init?(_ requests: [LogScanRequest], now: Int64, skew: Int64) {
+    init?(_ requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = []) {
         var bitOfText: [String: Int] = [:]
         var texts: [String] = []
         var members: [Member] = []
@@ -73,7 +80,9 @@ struct LogScanPlan: Sendable {
                 }
                 masks.append(mask)
             }
-            members.append(Member(masks: masks, any: masks.reduce(0, |), since: now - Int64(request.window.seconds), until: now + skew))
+            let trouble = request.trouble.enumerated().reduce(UInt64(0)) { bits, pattern in pattern.element ? bits | 1 << UInt64(pattern.offset) : bits }
+            members.append(Member(masks: masks, any: masks.reduce(0, |), trouble: trouble,
+                                  since: now - Int64(request.window.seconds), until: now + skew))
         }
         let own = LogPattern.ownProbeMarkers.map { (Array($0.utf8), Self.ownBit) }
         let plain = texts.enumerated().map { (Array($0.element.utf8), $0.offset) }
@@ -91,22 +100,23 @@ struct LogScanPlan: Sendable {
         self.members = members
         self.since = members.map(\.since).min() ?? now
         self.until = members.map(\.until).max() ?? now
+        self.ownTimes = ownTimes
     }
 
     /// Plans covering every request, as few as fit: requests are added in order while their texts fit.
-    static func plans(for requests: [LogScanRequest], now: Int64, skew: Int64) -> [(plan: LogScanPlan, requests: [LogScanRequest])] {
+    static func plans(for requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = []) -> [(plan: LogScanPlan, requests: [LogScanRequest])] {
         var result: [(LogScanPlan, [LogScanRequest])] = []
         var group: [LogScanRequest] = []
         var built: LogScanPlan?
         for request in requests {
-            if let plan = LogScanPlan(group + [request], now: now, skew: skew) {
+            if let plan = LogScanPlan(group + [request], now: now, skew: skew, ownTimes: ownTimes) {
                 group.append(request)
                 built = plan
             } else if let done = built {
                 result.append((done, group))
                 group = [request]
                 // A request alone always fits: the runbook loader bounds its patterns and texts.
-                built = LogScanPlan([request], now: now, skew: skew)
+                built = LogScanPlan([request], now: now, skew: skew, ownTimes: ownTimes)
             }
         }
         if let done = built { result.append((done, group)) }

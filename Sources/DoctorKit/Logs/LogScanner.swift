@@ -242,8 +242,16 @@ final class LogScanner {
             } else {
                 counted[index].withoutTimestamp += 1
             }
+            var patterns = plan.patternBits(member, bits)
+            // A trouble line written when the doctor's own request arrived is the doctor's doing.
+            if patterns & member.trouble != 0, let time, !plan.ownTimes.isEmpty,
+               OwnRequestLedger.isNear(time * 1000 + 500, plan.ownTimes) {
+                counted[index].ownProbeLines += 1
+                patterns &= ~member.trouble
+                if patterns == 0 { continue }
+            }
             if line == nil { line = text() }
-            counted[index].count(line!, bits: plan.patternBits(member, bits), time: time)
+            counted[index].count(line!, bits: patterns, time: time)
         }
     }
 

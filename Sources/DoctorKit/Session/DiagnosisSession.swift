@@ -259,6 +259,13 @@ public final class DiagnosisSession: @unchecked Sendable {
     /// A runner for one command: shared steps run once within it, and nothing stale is reused later.
     func makeRunner(knownProofs: [String: String] = [:]) -> Runner {
         Runner(configuration: configuration, http: http, options: options,
-               resources: SharedResources(unavailable: unavailable), knownProofs: knownProofs)
+               resources: SharedResources(unavailable: unavailable, ownRequests: ownRequests), knownProofs: knownProofs)
+    }
+
+    /// The ledger of the doctor's own trouble-causing requests: kept beside the sessions, unless
+    /// nothing is recorded.
+    var ownRequests: OwnRequestLedger? {
+        if case .off = recording { return nil }
+        return OwnRequestLedger(stateDirectory: store.stateDirectory)
     }
 }

@@ -121,6 +121,8 @@ public struct HTTPCheck: CheckKind {
                 case let .failure(missing): return CheckOutcome(.unknown, missing.message, evidence: evidence)
                 }
             }
+            // A POST (the route check's unsigned event) is logged, and reported, by the service.
+            if !["GET", "HEAD", "OPTIONS"].contains(method) { context.resources.ownRequests?.record("request") }
             let limit = min(timeout, context.remaining)
             // An answer after the fail threshold fails whatever it says, so waiting past it cannot
             // change the verdict: a service that accepts and never answers is judged at the threshold.

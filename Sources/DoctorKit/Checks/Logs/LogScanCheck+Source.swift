@@ -27,13 +27,14 @@ extension LogScanCheck {
     static func scan(_ request: LogScanRequest, source: any LogSource, in context: CheckContext,
                      timeout: Duration) async -> Result<LogScanResult, LogScanError> {
         if let file = source as? FileLogSource {
-            let hub = context.logScans ?? LogScanHub(requests: [request])
+            let hub = context.logScans ?? LogScanHub(requests: [request], ownRequests: context.resources.ownRequests)
             defer { if context.logScans == nil { hub.close() } }
             return await hub.scan(request, source: file, deadline: context.deadline, timeout: timeout, progress: context.progress)
         }
         let now = Int64(Date().timeIntervalSince1970)
         // A request alone always fits one plan: the kinds check that when the runbook loads.
-        guard let plan = LogScanPlan([request], now: now, skew: clockSkew) else {
+        let ownTimes = context.resources.ownRequests?.times(since: (now - Int64(request.window.seconds) - 3600) * 1000) ?? []
+        guard let plan = LogScanPlan([request], now: now, skew: clockSkew, ownTimes: ownTimes) else {
             return .failure(.cannotRead(source.name, "the patterns hold too much text to search at once"))
         }
         let scanner = LogScanner(plan: plan, sourceName: source.name)

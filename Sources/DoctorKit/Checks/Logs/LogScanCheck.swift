@@ -56,7 +56,8 @@ public struct LogScanCheck: CheckKind {
         if fail > warn, let value = step.fail {
             throw RunbookError(value.location, "thresholds.fail (\(fail)%) must not be above thresholds.warn (\(warn)%): both are success rates below which the step warns or fails")
         }
-        let request = LogScanRequest(patterns: patterns.map(\.texts), window: window)
+        let request = LogScanRequest(patterns: patterns.map(\.texts), window: window,
+                                     trouble: patterns.map { $0.warn != nil || $0.fail != nil })
         guard LogScanPlan([request], now: 0, skew: 0) != nil else {
             throw RunbookError(parameters.value("patterns")!.location, "`patterns` hold too much text to search at once (at most \(LogScanPlan.maxTexts) distinct texts)")
         }

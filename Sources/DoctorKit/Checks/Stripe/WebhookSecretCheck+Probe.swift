@@ -34,6 +34,8 @@ extension WebhookSecretCheck {
 
             // The control: correctly formed, signed with a random key. A 2xx means nothing is verified.
             let wrongKey = "whsec_doctor_control_" + UUID().uuidString
+            // The service logs the control as a signature failure: noted, so log scans know it is ours.
+            context.resources.ownRequests?.record("control")
             let control: HTTPResponse
             switch await post(event.body, header: StripeSignature.header(secret: wrongKey, timestamp: now, payload: event.body), to: target, context: context) {
             case let .success(response): control = response
@@ -50,6 +52,7 @@ extension WebhookSecretCheck {
             if let early = Self.routeProblem(control, target: target, evidence: evidence, redactor: redactor) { return early }
 
             let signed: HTTPResponse
+            context.resources.ownRequests?.record("probe")
             switch await post(event.body, header: StripeSignature.header(secret: secret, timestamp: now, payload: event.body), to: target, context: context) {
             case let .success(response): signed = response
             case let .failure(error): return Self.outcome(for: error, evidence: evidence)
