@@ -124,4 +124,17 @@ struct SandboxRenderStrictTests {
         #expect(muted.get("/notification-settings/overrides/services/\(muted.serviceID)").json?["notificationsToSend"] == .string("none"))
         #expect(muted.get("/notification-settings/owners/\(muted.ownerID)").json?["notificationsToSend"] == .string("failure"))
     }
+
+    @Test("/services routes: the documented parameters pass, any other is refused in Render's error shape")
+    func servicesRoutes() throws {
+        let probe = try RenderProbe()
+        defer { probe.sandbox.stop() }
+        let service = "/services/\(probe.serviceID)"
+        #expect(probe.get(service).status == 200)
+        #expect(isRenderError(probe.get(service, [("include", "all")]), status: 400))
+        #expect(probe.get(service + "/deploys", [("status", "live"), ("limit", "20")]).status == 200)
+        #expect(isRenderError(probe.get(service + "/deploys", [("sort", "asc")]), status: 400))
+        #expect(probe.get(service + "/env-vars", [("limit", "20")]).status == 200)
+        #expect(isRenderError(probe.get(service + "/env-vars", [("key", "DATABASE_URL")]), status: 400))
+    }
 }

@@ -63,7 +63,7 @@ struct SandboxPayments: Sendable {
                 ("id", .string(payment.id)), ("object", .string("payment_intent")), ("amount", .int(payment.amount)),
                 ("amount_received", .int(payment.status == "succeeded" ? payment.amount : 0)),
                 ("capture_method", .string("automatic_async")), ("created", .int(payment.created)),
-                ("currency", .string(payment.currency)), ("description", .null),
+                ("currency", .string(payment.currency)), ("customer", .null), ("description", .null),
                 ("latest_charge", payment.status == "succeeded" ? .string("ch_" + payment.id.dropFirst(3)) : .null),
                 ("livemode", .bool(false)), ("metadata", .object([])),
                 ("payment_method_types", .array([.string("card")])), ("status", .string(payment.status)),

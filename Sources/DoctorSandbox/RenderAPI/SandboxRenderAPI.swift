@@ -74,12 +74,22 @@ final class SandboxRenderAPI: @unchecked Sendable {
         case let path where path.count >= 2 && path[0] == "services":
             guard path[1] == service.id else { return notFound("service not found") }
             switch Array(path.dropFirst(2)) {
-            case []: return ok(service.json(url: lock.withLock { apiURL }))
-            case ["deploys"]: return deploys(request)
+            case []:
+                if let refusal = unknownParameter(request, allowed: []) { return refusal }
+                return ok(service.json(url: lock.withLock { apiURL }))
+            case ["deploys"]:
+                // The deploy list's documented filters and paging (api-facts §3).
+                let known = ["status", "createdBefore", "createdAfter", "updatedBefore", "updatedAfter", "finishedBefore",
+                             "finishedAfter", "cursor", "limit"]
+                if let refusal = unknownParameter(request, allowed: known) { return refusal }
+                return deploys(request)
             case let rest where rest.count == 2 && rest[0] == "deploys":
+                if let refusal = unknownParameter(request, allowed: []) { return refusal }
                 guard let deploy = service.deploys.first(where: { $0.id == rest[1] }) else { return notFound("deploy not found") }
                 return ok(deploy.json)
-            case ["env-vars"]: return envVars(request)
+            case ["env-vars"]:
+                if let refusal = unknownParameter(request, allowed: ["cursor", "limit"]) { return refusal }
+                return envVars(request)
             default: return notFound("not found")
             }
         case ["metrics", "memory"], ["metrics", "cpu"], ["metrics", "bandwidth"]:

@@ -94,12 +94,22 @@ final class SandboxStripeAPI: @unchecked Sendable {
         case let path where path.count == 3 && path[0] == "v1" && path[1] == "webhook_endpoints":
             return retrieve(path[2], from: endpoints, noun: "webhook endpoint")
         case ["v1", "events"]:
-            let filters = ["type", "delivery_success", "created", "created[gt]", "created[gte]", "created[lt]", "created[lte]"]
+            // `type` takes one name or a `prefix.*` pattern, `types[]` up to 20 exact names; not both.
+            let types = request.queryItems.filter { $0.0 == "types[]" }.map(\.1)
+            if !types.isEmpty && request.query["type"] != nil {
+                return error(400, type: "invalid_request_error", code: "parameter_invalid_string",
+                             message: "You may only specify one of these parameters: type, types.", param: "types")
+            }
+            if types.count > 20 {
+                return error(400, type: "invalid_request_error", code: "parameter_invalid_array",
+                             message: "Invalid array: types may hold at most 20 items.", param: "types")
+            }
+            let filters = ["type", "types[]", "delivery_success", "created", "created[gt]", "created[gte]", "created[lt]", "created[lte]"]
             return list(request, items: events, url: "/v1/events", noun: "event", filters: filters)
         case let path where path.count == 3 && path[0] == "v1" && path[1] == "events":
             return retrieve(path[2], from: events, noun: "event")
         case ["v1", "payment_intents"]:
-            let filters = ["created", "created[gt]", "created[gte]", "created[lt]", "created[lte]"]
+            let filters = ["customer", "created", "created[gt]", "created[gte]", "created[lt]", "created[lte]"]
             return list(request, items: paymentIntents, url: "/v1/payment_intents", noun: "payment_intent", filters: filters)
         case let path where path.count == 3 && path[0] == "v1" && path[1] == "payment_intents":
             return retrieve(path[2], from: paymentIntents, noun: "payment_intent")
@@ -160,6 +170,11 @@ final class SandboxStripeAPI: @unchecked Sendable {
                     let type = item.string("type") ?? ""
                     return value.hasSuffix("*") ? type.hasPrefix(String(value.dropLast())) : type == value
                 }
+            case "types[]":
+                let wanted = Set(request.queryItems.filter { $0.0 == "types[]" }.map(\.1))
+                selected = selected.filter { wanted.contains($0.string("type") ?? "") }
+            case "customer":
+                selected = selected.filter { $0.string("customer") == value }
             case "delivery_success":
                 guard value == "true" || value == "false" else {
                     return error(400, type: "invalid_request_error", code: "parameter_invalid_boolean", message: "Invalid boolean: \(value)", param: name)

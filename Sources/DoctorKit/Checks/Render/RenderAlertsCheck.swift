@@ -56,6 +56,9 @@ public struct RenderAlertsCheck: CheckKind {
             evidence["effective"] = .string(settings.effective)
             evidence["email_enabled"] = .bool(settings.emailEnabled)
             evidence["slack_enabled"] = .bool(settings.slackEnabled)
+            // The guide's other two alerts live where no documented read API reaches (api-facts §9):
+            // say so rather than let a pass suggest they were looked at.
+            evidence["not_checked"] = .string("the guide's other alerts: Stripe webhook failures (a Slack notification set in Stripe Dashboard) and Sentry's high error rate (an alert on error rate > 5% in 5 minutes, in Sentry → Alerts) are not readable through the APIs the doctor uses: check them by hand")
             let setting = "notificationsToSend \(settings.effective), \(settings.effectiveSource)"
             switch settings.effective {
             case "none":
