@@ -49,4 +49,13 @@ struct RetryHorizonTests {
         #expect(outcome.summary.hasSuffix("; oldest evt_first stops being retried in 2 d 4 h"), "\(outcome.summary)")
         #expect(outcome.evidence["retry_horizon"]?.text.hasPrefix("evt_first is 20 h old") == true)
     }
+
+    @Test("through the binary: demo --fault deliveries-failing names the oldest pending event's horizon (test mode: resend it)")
+    func demo() throws {
+        let result = try DoctorProcess.run(["demo", "webhooks-not-arriving", "--fault", "deliveries-failing", "-v", "--no-color"])
+        #expect(result.exitCode == 2)
+        let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("[✗] Stripe delivered the last 24 hours of events") } ?? ""
+        #expect(line.contains("; oldest evt_") && line.contains("(test mode: resend it)"), "\(line)")
+        #expect(result.stdout.contains("retry_horizon: evt_"), "\(result.stdout)")
+    }
 }
