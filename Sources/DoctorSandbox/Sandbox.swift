@@ -95,6 +95,12 @@ public final class Sandbox: @unchecked Sendable {
     /// The payment API's base URL, `http://127.0.0.1:PORT` (valid once started).
     public var apiURL: String { "http://127.0.0.1:\(port)" }
 
+    /// Lets the payment API log the events it verifies in `"AiEvent"`, once the database runs.
+    func startLoggingEvents() {
+        guard let url = environment["DATABASE_URL"], let writer = SandboxAuditWriter(url: url) else { return }
+        api.payment.logEvents(with: writer)
+    }
+
     /// The Render API stand-in's base URL, `http://127.0.0.1:PORT/render/v1` (valid once started).
     public var renderAPIBase: String { apiURL + SandboxRenderAPI.basePath }
 

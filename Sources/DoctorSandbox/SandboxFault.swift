@@ -67,6 +67,8 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     case statusMismatch = "status-mismatch"
     /// The last `prisma migrate deploy` started a migration and never finished it.
     case migrationFailed = "migration-failed"
+    /// Verified webhooks are acknowledged with 200 but their AiEvent rows are never written.
+    case eventsNotRecorded = "events-not-recorded"
 
     /// Every fault, in the order `doctor demo --list-faults` shows them.
     public static var all: [SandboxFault] { allCases }
@@ -109,6 +111,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
         case .errorSpike: "Sentry received 120 errors in the last 5 minutes (\"Database connection error\", \"DATABASE_URL invalid\"), against about one an hour before"
         case .duplicatePayment: "the succeeded events of pi_sandbox_5 and pi_sandbox_12 are recorded twice in AiEvent, 40 s apart (processed again on a retry)"
         case .auditShort: "AiEvent keeps only 30 days of history although Payment rows go back 150 days"
+        case .eventsNotRecorded: "the webhook handler acknowledges verified events with 200 but never writes their AiEvent row (a lost database write)"
         case .migrationFailed: "the last prisma migrate deploy failed: migration 20261207093000_payment_refund_reason started 2 hours ago and never finished (P3018)"
         case .statusMismatch: "two Payment rows disagree with Stripe: pi_sandbox_5 is still \"pending\" although it succeeded, pi_sandbox_8 holds 908 where Stripe charged 1008"
         case .clockSkew: "the service's clock runs 10 minutes ahead: its Date header says so, and it rejects every signed delivery as \"Timestamp outside the tolerance zone\""
@@ -123,7 +126,7 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
             "webhooks-not-arriving"
         case .slow, .hang, .memoryClimb, .coldStart: "high-latency"
         case .rateLimited, .stripeRateLimited, .flaky, .errorSpike: "intermittent-failures"
-        case .dbDown, .paymentsMissing, .dbErrorsInLogs, .statusMismatch: "missing-db-records"
+        case .dbDown, .paymentsMissing, .dbErrorsInLogs, .statusMismatch, .eventsNotRecorded: "missing-db-records"
         case .deployFailed, .suspended, .notificationsOff, .migrationFailed: "deploy"
         case .disputeSpike, .reconciliationStale: "daily"
         case .duplicatePayment, .auditShort: "security"

@@ -175,7 +175,7 @@ struct SandboxTests {
             "endpoint-missing", "endpoint-disabled", "wrong-path", "deliveries-failing", "stripe-rate-limited", "flaky",
             "db-down", "payments-missing", "deploy-failed", "env-missing", "env-secret-differs", "memory-climb", "suspended", "notifications-off",
             "unhandled-events", "db-errors-in-logs", "cold-start", "dispute-spike", "reconciliation-stale", "error-spike", "duplicate-payment", "audit-short",
-            "clock-skew", "status-mismatch", "migration-failed",
+            "clock-skew", "status-mismatch", "migration-failed", "events-not-recorded",
         ])
         for fault in SandboxFault.all {
             #expect(SandboxFault(name: fault.name) == fault)

@@ -13,6 +13,7 @@ extension CheckRegistry {
         ReconciliationCheck.self,
         RedisPingCheck.self,
         WebhookSecretCheck.self,
+        WebhookEndToEndCheck.self,
         StripeAPICheck.self,
         StripeEndpointCheck.self,
         StripeDeliveriesCheck.self,

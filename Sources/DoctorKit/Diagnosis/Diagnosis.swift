@@ -177,7 +177,8 @@ public struct Diagnosis: Sendable {
     /// Findings that follow from a database that does not answer.
     static func needsDatabase(_ finding: Finding) -> Bool {
         let kinds: Set<String> = ["postgres-pool", "postgres-schema", "reconciliation", "reconciliation-job",
-                                  "duplicate-processing", "audit-retention", "refunds-disputes", "prisma-accelerate"]
+                                  "duplicate-processing", "audit-retention", "refunds-disputes", "prisma-accelerate",
+                                  "prisma-migrations", "webhook-e2e"]
         if kinds.contains(finding.kind) { return true }
         return finding.kind == "log-scan" && finding.steps.contains { $0.step.contains("database") }
     }

@@ -21,6 +21,11 @@ extension SandboxPaymentAPI {
         guard let event = JSONValue.parse(Data(body)) else { return }
         let type = Self.token(event["type"]) ?? "?"
         let id = Self.token(event["id"]) ?? "?"
+        // The guide: every webhook event is logged in AiEvent (`events-not-recorded`: the write is lost).
+        if fault != .eventsNotRecorded, let writer = currentAuditWriter {
+            let payload = String(decoding: body, as: UTF8.self)
+            Task.detached { await writer.record(id: id, type: type, payload: payload) }
+        }
         if type == "payment_intent.succeeded" && handledEvents.contains(type) {
             let intent = Self.token(event["data"]?["object"]?["id"]) ?? "?"
             log.append("💰 Processing successful payment: \(intent)")

@@ -25,6 +25,16 @@ final class SandboxPaymentAPI: @unchecked Sendable {
     private var served = 0
     /// When the first request arrived, under `cold-start`.
     private var firstRequest: Date?
+    /// Writes the verified events to `"AiEvent"` once the database runs.
+    private var auditWriter: SandboxAuditWriter?
+
+    /// Starts logging verified events to the database (set when the sandbox's database is up).
+    func logEvents(with writer: SandboxAuditWriter) {
+        lock.withLock { auditWriter = writer }
+    }
+
+    /// The writer, when the database runs.
+    var currentAuditWriter: SandboxAuditWriter? { lock.withLock { auditWriter } }
     /// How long a cold instance takes to answer its first request.
     static let spinUp: TimeInterval = 3
 

@@ -33,6 +33,7 @@ extension Sandbox {
             return error.description
         }
         lock.withLock { database = cluster }
+        startLoggingEvents()
         return nil
     }
 

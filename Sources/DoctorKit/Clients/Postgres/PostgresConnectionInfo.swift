@@ -61,9 +61,12 @@ public struct PostgresConnectionInfo: Sendable, Hashable, CustomStringConvertibl
     ///   - connectTimeout: the most the connection attempt may take (libpq rounds up to whole seconds, at least 2).
     ///   - prismaDirectory: where Prisma resolves a relative `sslcert` (the folder holding `schema.prisma`).
     ///   - applicationName: how the session shows in `pg_stat_activity`; the pool check leaves out `doctor`.
+    ///   - readOnly: every transaction read-only, as the doctor's own sessions always are; only a
+    ///     stand-in playing the service (the sandbox writing its webhook rows) passes false.
     public init(
         url: PostgresURL, statementTimeout: Duration = .seconds(5), lockTimeout: Duration = .seconds(1),
-        connectTimeout: Duration = .seconds(5), prismaDirectory: String = "prisma", applicationName: String = "doctor"
+        connectTimeout: Duration = .seconds(5), prismaDirectory: String = "prisma", applicationName: String = "doctor",
+        readOnly: Bool = true
     ) {
         var keywords: [String: String] = [:]
         var dropped: [String] = []
@@ -104,14 +107,14 @@ public struct PostgresConnectionInfo: Sendable, Hashable, CustomStringConvertibl
         keywords["application_name"] = applicationName
 
         let schema = url.parameter("schema").flatMap { $0.isEmpty ? nil : $0 } ?? "public"
-        let session = [
-            "default_transaction_read_only=on",
+        let readOnlySetting: [String] = readOnly ? ["default_transaction_read_only=on"] : []
+        let session = (readOnlySetting + [
             "TimeZone=UTC",
             "statement_timeout=\(Int(statementTimeout.milliseconds))",
             "lock_timeout=\(Int(lockTimeout.milliseconds))",
             "idle_in_transaction_session_timeout=\(Int(statementTimeout.milliseconds))",
             "search_path=" + Self.quoteIdentifier(schema),
-        ].map { "-c " + Self.escapeOption($0) }.joined(separator: " ")
+        ]).map { "-c " + Self.escapeOption($0) }.joined(separator: " ")
         keywords["options"] = [keywords["options"], session].compactMap { $0 }.joined(separator: " ")
 
         self.keywords = keywords
