@@ -18,6 +18,7 @@ struct DemoCommand: AsyncParsableCommand {
               doctor demo webhooks-not-arriving    one runbook
               doctor demo --list-faults            what can be injected
               doctor demo --interactive --fault hang   practise the interactive session on the sandbox
+              doctor demo --serve --fault missing-payment   keep the sandbox up; export its variables elsewhere
             """)
 
     @Option(name: .long, help: ArgumentHelp("Inject a fault (see --list-faults).", valueName: "name"))
@@ -28,6 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Practice mode: an interactive session against the sandbox instead of a report.")
     var interactive = false
+
+    @Flag(name: .long, help: "Keep the sandbox up until Ctrl-C and print the variables that point every command at it.")
+    var serve = false
 
     // Positional rather than `--check`: a subcommand option may not share a name with the root's.
     @Argument(help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
@@ -87,6 +91,13 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.addNotice("STRIPE_API_BASE set to the sandbox's Stripe API stand-in at \(sandbox.apiURL)")
         configuration.addNotice("RENDER_API_BASE set to the sandbox's Render API stand-in at \(sandbox.renderAPIBase)")
         configuration.addNotice("SENTRY_API_BASE set to the sandbox's Sentry API stand-in at \(sandbox.sentryAPIBase)")
+        if serve {
+            if interactive {
+                console.error("--serve and --interactive do not go together: serve in one terminal, run `doctor` in another")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+            throw ExitCode(await SandboxServer.serve(sandbox, fault: selectedFault, databaseMissing: databaseMissing, console: console))
+        }
         if interactive {
             let practice = "the built-in sandbox at \(sandbox.apiURL)" + (selectedFault.map { " with fault \($0.name): \($0.summary)" } ?? " (healthy)")
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration, practice: practice,
