@@ -65,7 +65,7 @@ struct NoteCommand: ParsableCommand {
         do {
             guard let chosen = id ?? store.ids().last else { throw SessionError.noSessions(store.root) }
             let record = try store.load(chosen)
-            let note = IncidentNote.render(record)
+            let note = IncidentNote.render(record, changes: SessionDiff.sinceLastGood(record, in: store))
             // Printed first: a full disk that cannot take note.md must not cost the operator the note.
             console.out(note, terminator: "")
             do {

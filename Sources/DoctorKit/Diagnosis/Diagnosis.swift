@@ -91,7 +91,7 @@ public struct Diagnosis: Sendable {
         for (_, indices) in repeated {
             for index in indices { findings[index].id = findings[index].steps[0].path }
         }
-        self.findings = Self.rank(Self.explain(findings))
+        self.findings = Self.rank(Self.blame(Self.explain(findings), on: report.changes))
         self.passed = passed
         self.notRun = notRun
         for (needed, step) in waiting {
@@ -113,6 +113,20 @@ public struct Diagnosis: Sendable {
             var counts: [Status: Int] = [:]
             for step in runbook.steps { counts[step.status, default: 0] += 1 }
             return RunbookTally(id: runbook.id, title: runbook.title, counts: counts)
+        }
+    }
+
+    /// Names, for each problem nothing in the run explains, the change since the last good run in
+    /// its area (a new deploy for a failing service, a changed endpoint for failing deliveries): it
+    /// coincides with the failure, since the same step passed in that run.
+    static func blame(_ findings: [Finding], on changes: SessionDiff?) -> [Finding] {
+        guard let changes, !changes.changes.isEmpty else { return findings }
+        return findings.map { finding in
+            var finding = finding
+            if finding.explainedBy == nil, finding.status != .unknown, let change = changes.change(explaining: finding.kind) {
+                finding.likelyChange = "\(change.summary) (changed since \(changes.from.id), \(changes.age))"
+            }
+            return finding
         }
     }
 

@@ -28,6 +28,9 @@ public struct Finding: Sendable, Equatable, Encodable {
     public var explainedBy: String?
     /// The findings this one explains.
     public var explains: [String] = []
+    /// A change since the last good run in this finding's area: its likely cause when nothing in
+    /// the run explains it.
+    public var likelyChange: String?
     /// The next action, in the guide's words.
     public var hint: String?
     /// The check kind that found it.
@@ -40,6 +43,7 @@ public struct Finding: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey {
         case id, status, title, summary, steps, hint, explains
         case explainedBy = "explained_by"
+        case likelyChange = "likely_change"
     }
 
     /// Encodes the stable fields; `explained_by` and `hint` are null when absent, never missing.
@@ -53,6 +57,7 @@ public struct Finding: Sendable, Equatable, Encodable {
         try container.encode(explainedBy, forKey: .explainedBy)
         try container.encode(explains, forKey: .explains)
         try container.encode(hint, forKey: .hint)
+        try container.encodeIfPresent(likelyChange, forKey: .likelyChange)
     }
 
     /// The runbook ids that share it, in run order.

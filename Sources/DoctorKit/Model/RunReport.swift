@@ -47,9 +47,11 @@ public struct RunReport: Sendable, Encodable {
     public var runbooks: [RunbookReport]
     /// Where the session's incident note was written, once it was.
     public var notePath: String?
+    /// What changed since the last good run, when the run had problems and such a run was recorded.
+    public var changes: SessionDiff?
 
     enum CodingKeys: String, CodingKey {
-        case status, session, target, notices, runbooks, findings
+        case status, session, target, notices, runbooks, findings, changes
         case notePath = "note"
         case exitCode = "exit_code"
         case startedAt = "started_at"
@@ -74,6 +76,7 @@ public struct RunReport: Sendable, Encodable {
         try container.encode(runbooks, forKey: .runbooks)
         try container.encode(Diagnosis(self).findings, forKey: .findings)
         try container.encodeIfPresent(notePath, forKey: .notePath)
+        try container.encodeIfPresent(changes, forKey: .changes)
     }
 
     /// Every step result of the run, with its runbook id.

@@ -7,8 +7,11 @@ import Foundation
 public enum IncidentNote {
     /// The note of a session; `live` when the session is still going (a `save` mid-session), so a
     /// missing end is not called a cut-off record.
-    public static func render(_ session: SessionRecord, live: Bool = false) -> String {
-        let report = session.report()
+    ///
+    /// `changes` is what changed since the last good run (`SessionDiff.sinceLastGood`), when known.
+    public static func render(_ session: SessionRecord, live: Bool = false, changes: SessionDiff? = nil) -> String {
+        var report = session.report()
+        report.changes = changes
         let diagnosis = Diagnosis(report)
         var lines: [String] = []
         lines.append("# Incident note: \(diagnosis.cause.map { "\($0.title) — \($0.status.rawValue.uppercased())" } ?? "no problem found")")
@@ -48,6 +51,10 @@ public enum IncidentNote {
                     lines.append("Explained by `\(cause)`.")
                     lines.append("")
                 }
+                if let change = finding.likelyChange {
+                    lines.append("Likely cause: \(change).")
+                    lines.append("")
+                }
                 let step = report.allSteps.first { $0.runbook == finding.steps[0].runbook && $0.step.id == finding.steps[0].step }?.step
                 let when = step.map { " at \(utc($0.startedAt)) after \(duration($0.durationMs))" } ?? ""
                 lines.append("\(finding.status.rawValue.uppercased())\(when): \(finding.summary)")
@@ -67,6 +74,16 @@ public enum IncidentNote {
                     lines.append("")
                 }
             }
+        }
+
+        if let changes {
+            lines.append("## Changed since the last good run (`\(changes.from.id)`, \(changes.age))")
+            lines.append("")
+            if let problem = changes.problem { lines.append(problem) }
+            if changes.problem == nil && changes.changes.isEmpty { lines.append("Nothing the doctor records (deploy, deployed variables, endpoint, schema, account) changed.") }
+            for change in changes.changes { lines.append("- \(change.area.rawValue): \(code(change.summary))") }
+            for line in changes.notCompared { lines.append("- not compared: \(line)") }
+            lines.append("")
         }
 
         if !session.notes.isEmpty {

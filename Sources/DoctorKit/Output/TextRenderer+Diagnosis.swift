@@ -20,6 +20,7 @@ extension TextRenderer {
         let explained = diagnosis.explained(by: cause).count
         if explained > 0 { line += " — it explains \(explained) other symptom\(explained == 1 ? "" : "s")" }
         var lines = [style.paint(style.bold(line), cause.status)]
+        if let change = cause.likelyChange { lines.append("likely cause: \(change)") }
         if let hint = cause.hint { lines.append("next: \(hint)") }
         return lines.joined(separator: "\n")
     }
@@ -45,6 +46,7 @@ extension TextRenderer {
         let place = style.dim(" (\(finding.steps[0].step) in \(shared.joined(separator: ", ")))")
         let cause = finding.explainedBy.map { style.dim(" — explained by \($0)") } ?? ""
         var lines = ["\(symbol) \(finding.title): \(finding.summary)\(place)\(cause)"]
+        if let change = finding.likelyChange { lines.append("    likely cause: \(change)") }
         if finding.explainedBy == nil || style.verbose {
             for (key, value) in finding.evidence.entries { lines.append(style.dim("    • \(key): \(Self.flat(value))")) }
             if let hint = finding.hint { lines.append("    " + style.paint("→", finding.status) + " \(hint)") }

@@ -48,6 +48,7 @@ public struct TextRenderer: Sendable {
         var out = header(report)
         out += "\n" + verdict(diagnosis) + "\n"
         out += findings(diagnosis)
+        out += changes(report)
         out += notRun(diagnosis)
         out += passed(report, diagnosis)
         return out + summary(report, diagnosis) + "\n"
@@ -59,6 +60,7 @@ public struct TextRenderer: Sendable {
         let diagnosis = Diagnosis(report)
         var out = "\n" + verdict(diagnosis) + "\n"
         if diagnosis.findings.count > 1 { out += findingIndex(diagnosis) }
+        out += changes(report)
         return out + summary(report, diagnosis) + "\n"
     }
 

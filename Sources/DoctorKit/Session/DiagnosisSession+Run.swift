@@ -59,6 +59,16 @@ extension DiagnosisSession {
         return result
     }
 
+    /// Records what the run saw of the systems and, when it had problems, puts in `report` what
+    /// changed since the last good run (the session's earlier runs' look at each area included).
+    func recordState(_ report: inout RunReport) {
+        guard let recorder else { return }
+        let state = StateSnapshot(report)
+        recorder.snapshot(state)
+        let merged = (try? recorder.current())?.snapshot ?? state
+        report.changes = SessionDiff.sinceLastGood(report, snapshot: merged, mode: mode, in: recorder.store)
+    }
+
     /// The variables the session's latest results proved to work, with the step that proved each.
     func provenVariables() -> [String: String] {
         var proofs: [String: String] = [:]
@@ -114,6 +124,7 @@ final class PublishGate: @unchecked Sendable {
             if let failure = session.recorder?.writeFailure, !report.notices.contains(failure) { report.notices.append(failure) }
             report.status = Status.worst(report.runbooks.map(\.status))
             report.exitCode = ExitStatus(worst: report.status, failOn: failOn).rawValue
+            session.recordState(&report)
             session.announce(report)
             return report
         }

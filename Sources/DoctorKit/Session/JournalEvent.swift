@@ -16,6 +16,8 @@ public enum JournalEvent: Sendable, Equatable {
     case escalation(team: Escalation, time: Date)
     /// The session ended.
     case sessionEnd(status: Status, exitCode: Int32, time: Date)
+    /// A run ended: what the systems looked like, safe to write (for `doctor diff`).
+    case snapshot(StateSnapshot, time: Date)
 }
 
 /// The environment fingerprint recorded when a session starts.
@@ -80,11 +82,11 @@ public struct SessionInfo: Sendable, Equatable, Codable {
 extension JournalEvent: Codable {
     private enum Kind: String, Codable {
         case sessionStart = "session_start", stepStart = "step_start", stepResult = "step_result"
-        case runbookStart = "runbook_start", note, escalation, sessionEnd = "session_end"
+        case runbookStart = "runbook_start", note, escalation, sessionEnd = "session_end", snapshot
     }
 
     private enum CodingKeys: String, CodingKey {
-        case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id
+        case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id, state
         case exitCode = "exit_code"
     }
 
@@ -109,6 +111,8 @@ extension JournalEvent: Codable {
         case .sessionEnd:
             self = .sessionEnd(status: try c.decode(Status.self, forKey: .status),
                                exitCode: try c.decode(Int32.self, forKey: .exitCode), time: try c.decode(Date.self, forKey: .time))
+        case .snapshot:
+            self = .snapshot(try c.decode(StateSnapshot.self, forKey: .state), time: try c.decode(Date.self, forKey: .time))
         }
     }
 
@@ -147,6 +151,10 @@ extension JournalEvent: Codable {
             try c.encode(status, forKey: .status)
             try c.encode(exitCode, forKey: .exitCode)
             try c.encode(time, forKey: .time)
+        case let .snapshot(state, time):
+            try c.encode(Kind.snapshot, forKey: .type)
+            try c.encode(state, forKey: .state)
+            try c.encode(time, forKey: .time)
         }
     }
 
@@ -160,6 +168,7 @@ extension JournalEvent: Codable {
             return .sessionStart(info)
         case let .stepResult(runbook, result): return .stepResult(runbook: runbook, result: redactor.redact(result))
         case let .note(text, time): return .note(text: redactor.redact(text), time: time)
+        case let .snapshot(state, time): return .snapshot(state.redacted(by: redactor), time: time)
         default: return self
         }
     }

@@ -34,6 +34,9 @@ public struct SessionRecord: Sendable {
     public var exitCode: Int32?
     /// The time of the last event.
     public var lastEventAt: Date
+    /// What the systems looked like, merged over the session's runs (nil in journals written
+    /// before snapshots were recorded, or when no run read any area).
+    public var snapshot: StateSnapshot?
 
     /// The worst status of every step.
     public var status: Status { Status.worst(runbooks.flatMap { $0.steps.map(\.status) }) }
@@ -91,6 +94,9 @@ public struct SessionRecord: Sendable {
             case let .sessionEnd(_, exitCode, time):
                 endedAt = time
                 self.exitCode = exitCode
+                lastEventAt = max(lastEventAt, time)
+            case let .snapshot(state, time):
+                snapshot = snapshot.map { $0.merged(with: state) } ?? state
                 lastEventAt = max(lastEventAt, time)
             }
         }

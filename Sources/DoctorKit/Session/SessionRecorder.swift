@@ -48,6 +48,13 @@ public final class SessionRecorder: Sendable {
         }
     }
 
+    /// Records what a finished run saw of the systems (deploy, variables by name, endpoint,
+    /// schema, account), so a later run can say what changed since.
+    public func snapshot(_ state: StateSnapshot) {
+        guard !state.isEmpty else { return }
+        journal.append(.snapshot(state, time: Date()))
+    }
+
     /// Records an operator note.
     public func note(_ text: String) { journal.append(.note(text: text, time: Date())) }
 
@@ -71,7 +78,7 @@ public final class SessionRecorder: Sendable {
         let path = store.notePath(of: id)
         // Redacted again with the session's secrets as they are now: one set during the session
         // after a result showed it is masked in the note too.
-        let note = IncidentNote.render(record)
+        let note = IncidentNote.render(record, changes: SessionDiff.sinceLastGood(record, in: store))
         try SessionStore.writeFile(redactor.map { $0.redact(note) } ?? note, to: path)
         return path
     }

@@ -12,7 +12,9 @@ extension InteractiveSession {
         if path.hasPrefix("~/"), let home = setup.environment["HOME"] { path = home + path.dropFirst() }
         do {
             // Files are created 0600: the note names hosts, ids and findings.
-            try SessionStore.writeFile(IncidentNote.render(try recorder.current(), live: true), to: path)
+            let record = try recorder.current()
+            let changes = SessionDiff.sinceLastGood(record, in: recorder.store)
+            try SessionStore.writeFile(IncidentNote.render(record, live: true, changes: changes), to: path)
             console.out("session note written to \(path)")
         } catch {
             console.error(error.localizedDescription)

@@ -114,6 +114,8 @@ public struct PostgresSchemaCheck: CheckKind {
                 "SELECT attname, attnum::text FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped",
                 [oid], deadline: deadline)
             let names = Dictionary(attributes.rows.compactMap { row in row[0].map { ($0, row[1] ?? "") } }, uniquingKeysWith: { a, _ in a })
+            // The column names, so a later run can say which columns appeared or went.
+            object.append(("columns", .array(names.keys.sorted().prefix(200).map { .string($0) })))
             let missing = columns.filter { names[$0] == nil }
             if !missing.isEmpty {
                 object.append(("missing_columns", .array(missing.map { .string($0) })))

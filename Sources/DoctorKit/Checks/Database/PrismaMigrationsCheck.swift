@@ -13,6 +13,8 @@ import Foundation
 public struct PrismaMigrationsCheck: CheckKind {
     public static let name = "prisma-migrations"
     static let table = "_prisma_migrations"
+    /// How many of the newest applied migrations' names the evidence keeps.
+    static let namesKept = 50
 
     public static func make(_ parameters: ParameterReader, step: StepSettings) throws(RunbookError) -> any Check {
         try step.rejectThresholds(kind: name)
@@ -49,6 +51,12 @@ public struct PrismaMigrationsCheck: CheckKind {
                           WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL) applied
                     """, [], deadline: context.deadline)
                 evidence["applied"] = .int(Int(applied.first("applied") ?? "") ?? 0)
+                // The newest names, so a later run can say which migrations were applied since.
+                let recent = try await connection.query("""
+                    SELECT migration_name FROM \(qualified) WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL
+                    ORDER BY finished_at DESC, migration_name DESC LIMIT \(PrismaMigrationsCheck.namesKept)
+                    """, [], deadline: context.deadline)
+                evidence["applied_names"] = .array(recent.rows.reversed().compactMap { $0[0].map { .string($0) } })
                 if let newest = applied.first("newest") { evidence["newest_applied"] = .string(newest) }
                 if let at = applied.first("newest_at") { evidence["newest_applied_at"] = .string(at) }
                 let redactor = Redactor(context.configuration)

@@ -40,6 +40,8 @@ public struct RenderEnvCheck: CheckKind {
                     if let key = item.string("key") { deployed[key] = item.string("value") ?? "" }
                 }
                 evidence["deployed_variables"] = .int(deployed.count)
+                // Names only, so a later run can say which variables appeared or went (never a value).
+                evidence["deployed_names"] = .array(deployed.keys.sorted().map { .string($0) })
                 return judge(deployed, local: context.configuration, evidence: evidence)
             }
         }
