@@ -21,13 +21,20 @@ extension DiagnosisSession {
         await run(selected, sinks: sinks, runner: makeRunner())
     }
 
-    private func run(_ selected: [Runbook], sinks: [any DiagnosisSink], runner: Runner) async -> RunReport {
+    /// Runs `selected` with `runner`; `requestLog` collects the run's requests to the service.
+    func run(_ selected: [Runbook], sinks: [any DiagnosisSink], runner: Runner,
+             requestLog: TargetRequestLog = TargetRequestLog()) async -> RunReport {
         runSinks = sinks
         defer { runSinks = [] }
         recorder?.runbooksStarting(selected)
         announceStart(selected)
         let gate = PublishGate(self)
-        let raw = await runner.run(selected, session: id) { event in gate.publish(event) }
+        let raw = await runner.run(selected, session: id, requestLog: requestLog) { event in gate.publish(event) }
+        let counts = Dictionary(requestLog.entries.map { ($0.step, 1) }, uniquingKeysWith: +)
+        // A shared step ran once, under one of its ids.
+        var byFingerprint: [String: Int] = [:]
+        for step in selected.flatMap(\.steps) { byFingerprint[step.fingerprint] = max(byFingerprint[step.fingerprint] ?? 0, counts[step.id] ?? 0) }
+        targetRequests.merge(byFingerprint) { $1 }
         return gate.close(raw, failOn: options.failOn)
     }
 
