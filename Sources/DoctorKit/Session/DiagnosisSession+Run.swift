@@ -66,6 +66,22 @@ extension DiagnosisSession {
         return result
     }
 
+    /// `report` brought up to date: each step's latest result in the session (a watch re-ran it),
+    /// the statuses and the exit code recomputed, the end time now.
+    public func refreshed(_ report: RunReport) -> RunReport {
+        var report = report
+        for index in report.runbooks.indices {
+            let runbook = report.runbooks[index].id
+            report.runbooks[index].steps = report.runbooks[index].steps.map { latest["\(runbook)/\($0.id)"] ?? $0 }
+            report.runbooks[index].status = Status.worst(report.runbooks[index].steps.map(\.status))
+        }
+        report.status = Status.worst(report.runbooks.map(\.status))
+        report.exitCode = ExitStatus(worst: report.status, failOn: options.failOn).rawValue
+        report.finishedAt = Date()
+        report.durationMs = Int((report.finishedAt.timeIntervalSince(report.startedAt) * 1000).rounded())
+        return report
+    }
+
     /// The variables the session's latest results proved to work, with the step that proved each.
     func provenVariables() -> [String: String] {
         var proofs: [String: String] = [:]
