@@ -43,7 +43,8 @@ extension DiagnosisSession {
         let now = Date()
         for key in plan.failing { if let result = latest[key] { onEvent(.failing(runbook: runbookOf[key] ?? "", result: result, time: now)) } }
         var pause = pace.shortest
-        var hint: Duration?
+        // The service may already have asked to be left alone in the run the watch starts from.
+        var hint = RateLimitHint.wait(in: plan.failing.compactMap { latest[$0] }, requestsPerRound: pace.requestsPerRound)
 
         while true {
             let wait = max(pause, hint ?? .zero)
