@@ -78,3 +78,31 @@ struct WatchEndToEndTests {
         }
     }
 }
+
+@Suite("Watch in the session", .serialized)
+struct WatchSessionTests {
+    @Test("the session's watch command behaves as --until-pass: ✗→✓ with its UTC time, and the exit code of the last state")
+    func scripted() throws {
+        let started = ContinuousClock.now
+        let server = try HTTPServer { _ in
+            ContinuousClock.now - started < .milliseconds(2500) ? ServerResponse(status: 503) : ServerResponse(status: 200)
+        }
+        defer { server.stop() }
+        let runbooks = try healthRunbooks()
+        let result = try DoctorProcess.run(["--runbooks", runbooks], environment: ["API_URL": "http://127.0.0.1:\(server.port)"],
+                                           stdin: "run health\nwatch 30s\nstatus\n")
+        #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("watching 1 step every 5–60 s until "), "\(result.stdout)")
+        #expect(result.stdout.range(of: #"\n\d\d:\d\d:\d\d api-health ✗→✓ HTTP 200"#, options: .regularExpression) != nil, "\(result.stdout)")
+        #expect(result.stdout.contains("all passing after 1 round"))
+        #expect(result.stdout.contains("(exit 0)"))
+    }
+
+    @Test("watch with nothing run and no runbook is refused")
+    func nothingRan() throws {
+        let result = try DoctorProcess.run(["--runbooks", try healthRunbooks()], environment: ["API_URL": "http://127.0.0.1:9"],
+                                           stdin: "watch\n")
+        #expect(result.exitCode == 64)
+        #expect(result.stderr.contains("nothing ran yet"))
+    }
+}
