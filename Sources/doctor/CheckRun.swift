@@ -20,6 +20,9 @@ struct CheckRun {
     var countsStartup = true
     /// What the steps may not use: the demo marks the database absent here when it has none.
     var unavailable: [String: String] = [:]
+    /// After the run, re-run what did not pass until it passes or this watch's deadline
+    /// (`--until-pass`, `doctor watch`).
+    var watch: WatchOptions?
 
     /// How many sessions to keep (`DOCTOR_KEEP_SESSIONS`).
     var keepSessions: Int {
@@ -72,6 +75,16 @@ struct CheckRun {
         session.diagnostics.forEach { console.error($0) }
         var report = await session.run(selected, sinks: status.map { [$0] } ?? [])
         status?.stop()
+        if let watch {
+            // Changes as they happen: on standard output beside a text report, else on standard
+            // error, so a JSON document or a textfile stays whole.
+            let toStandardOutput = printReport && options.format == .text && options.output == nil
+            let screen = Console(redactor: session.redactor)
+            _ = await session.watch(selected, options: watch) { event in
+                if toStandardOutput { screen.out(event.line) } else { screen.raw(event.line + "\n") }
+            }
+            report = session.refreshed(report)
+        }
         let recordedBefore = session.diagnostics.count
         report.notePath = session.finish(exitCode: report.exitCode)
         if let path = report.notePath, let copy = options.note {

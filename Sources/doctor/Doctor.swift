@@ -21,6 +21,9 @@ struct Doctor: AsyncParsableCommand {
               doctor --check all                      run every runbook
               doctor --check webhooks-not-arriving    run one runbook
               doctor --check all --format json        for scripts: one JSON document
+              doctor --check webhooks-not-arriving --until-pass 10m
+                                                      after a fix: re-run what failed until it passes
+              doctor watch                            the same for every runbook
               doctor demo --fault wrong-secret        watch it find a fault in the built-in sandbox
               doctor lint runbooks/                   validate runbook files
 
@@ -28,13 +31,15 @@ struct Doctor: AsyncParsableCommand {
             runbooks/configuration), 64 usage error.
             """,
         version: VersionText.text,
-        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self, DiffCommand.self]
+        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, WatchCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self, DiffCommand.self]
     )
 
     @Option(name: .long, help: ArgumentHelp("Run runbooks without prompts: `all` or ids separated by commas.", valueName: "ids"))
     var check: String?
 
     @OptionGroup var options: RunOptionsGroup
+
+    @OptionGroup var watching: WatchOptionsGroup
 
     /// Parses the arguments and runs the command, the async ones on the global executor.
     ///
@@ -88,6 +93,10 @@ struct Doctor: AsyncParsableCommand {
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         guard let check else {
+            if watching.isGiven {
+                Console(redactor: UsageRedaction.redactor()).error("--until-pass, --interval and --max-interval need --check (or use `doctor watch`)")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
             if configuration.value("DOCTOR_LOG_FILE") == "-" {
                 Console(redactor: UsageRedaction.redactor()).error("--logs - (or DOCTOR_LOG_FILE=-) needs --check: without it standard input carries the session's commands")
                 throw ExitCode(ExitStatus.usage.rawValue)
@@ -95,8 +104,13 @@ struct Doctor: AsyncParsableCommand {
             // No --check: a session, interactive on a terminal, else commands read from standard input.
             throw ExitCode(await SessionLauncher.start(options: options, configuration: configuration))
         }
-        let code = await CheckRun(options: options, configuration: configuration, selection: check).execute()
-        throw ExitCode(code)
+        guard watching.untilPass != nil || !watching.isGiven else {
+            Console(redactor: UsageRedaction.redactor()).error("--interval and --max-interval need --until-pass DURATION")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        var run = CheckRun(options: options, configuration: configuration, selection: check)
+        if watching.untilPass != nil { run.watch = watching.options(defaultDeadline: WatchOptions().deadline) }
+        throw ExitCode(await WatchCommand.runCancellable(run))
     }
 }
 

@@ -89,8 +89,11 @@ public final class Runner: Sendable {
     }
 
     /// Runs `runbooks` and reports every step; never takes much longer than the run deadline.
+    ///
+    /// `requestLog` receives every request the run makes to the service (a caller that paces
+    /// repeated runs, such as a watch, counts them).
     public func run(
-        _ runbooks: [Runbook], session: String = makeSessionID(),
+        _ runbooks: [Runbook], session: String = makeSessionID(), requestLog: TargetRequestLog = TargetRequestLog(),
         progress: @escaping @Sendable (StepEvent) -> Void = { _ in }
     ) async -> RunReport {
         let startedAt = Date()
@@ -98,7 +101,6 @@ public final class Runner: Sendable {
         let start = clock.now
         let deadline = start + options.timeout
         let semaphore = AsyncSemaphore(options.concurrency)
-        let requestLog = TargetRequestLog()
         let logScans = LogScanHub(requests: runbooks.flatMap(\.steps).compactMap { ($0.check as? any LogScanning)?.request },
                                   ownRequests: resources.ownRequests)
         defer { logScans.close() }

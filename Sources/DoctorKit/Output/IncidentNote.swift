@@ -86,6 +86,15 @@ public enum IncidentNote {
             lines.append("")
         }
 
+        if !session.changes.isEmpty {
+            lines.append("## Watched")
+            lines.append("")
+            for change in session.changes {
+                lines.append("- \(utc(change.time)): \(change.runbook)/\(change.step) \(change.from.rawValue) → \(change.to.rawValue): \(change.summary)")
+            }
+            lines.append("")
+        }
+
         if !session.notes.isEmpty {
             lines.append("## Operator notes")
             lines.append("")

@@ -21,13 +21,20 @@ extension DiagnosisSession {
         await run(selected, sinks: sinks, runner: makeRunner())
     }
 
-    private func run(_ selected: [Runbook], sinks: [any DiagnosisSink], runner: Runner) async -> RunReport {
+    /// Runs `selected` with `runner`; `requestLog` collects the run's requests to the service.
+    func run(_ selected: [Runbook], sinks: [any DiagnosisSink], runner: Runner,
+             requestLog: TargetRequestLog = TargetRequestLog()) async -> RunReport {
         runSinks = sinks
         defer { runSinks = [] }
         recorder?.runbooksStarting(selected)
         announceStart(selected)
         let gate = PublishGate(self)
-        let raw = await runner.run(selected, session: id) { event in gate.publish(event) }
+        let raw = await runner.run(selected, session: id, requestLog: requestLog) { event in gate.publish(event) }
+        let counts = Dictionary(requestLog.entries.map { ($0.step, 1) }, uniquingKeysWith: +)
+        // A shared step ran once, under one of its ids.
+        var byFingerprint: [String: Int] = [:]
+        for step in selected.flatMap(\.steps) { byFingerprint[step.fingerprint] = max(byFingerprint[step.fingerprint] ?? 0, counts[step.id] ?? 0) }
+        targetRequests.merge(byFingerprint) { $1 }
         return gate.close(raw, failOn: options.failOn)
     }
 
@@ -67,6 +74,22 @@ extension DiagnosisSession {
         recorder.snapshot(state)
         let merged = (try? recorder.current())?.snapshot ?? state
         report.changes = SessionDiff.sinceLastGood(report, snapshot: merged, mode: mode, in: recorder.store)
+    }
+
+    /// `report` brought up to date: each step's latest result in the session (a watch re-ran it),
+    /// the statuses and the exit code recomputed, the end time now.
+    public func refreshed(_ report: RunReport) -> RunReport {
+        var report = report
+        for index in report.runbooks.indices {
+            let runbook = report.runbooks[index].id
+            report.runbooks[index].steps = report.runbooks[index].steps.map { latest["\(runbook)/\($0.id)"] ?? $0 }
+            report.runbooks[index].status = Status.worst(report.runbooks[index].steps.map(\.status))
+        }
+        report.status = Status.worst(report.runbooks.map(\.status))
+        report.exitCode = ExitStatus(worst: report.status, failOn: options.failOn).rawValue
+        report.finishedAt = Date()
+        report.durationMs = Int((report.finishedAt.timeIntervalSince(report.startedAt) * 1000).rounded())
+        return report
     }
 
     /// The variables the session's latest results proved to work, with the step that proved each.

@@ -81,6 +81,9 @@ public final class DiagnosisSession: @unchecked Sendable {
     private var sinks: [any DiagnosisSink] = []
     /// Sinks of the run under way only (a terminal printer made for one command).
     var runSinks: [any DiagnosisSink] = []
+    /// Requests to the service (`API_URL`) each step made the last time it ran, by fingerprint:
+    /// what a watch paces its rounds by.
+    var targetRequests: [String: Int] = [:]
     private let http = HTTPClient()
 
     private enum RecorderState {
@@ -257,8 +260,8 @@ public final class DiagnosisSession: @unchecked Sendable {
     }
 
     /// A runner for one command: shared steps run once within it, and nothing stale is reused later.
-    func makeRunner(knownProofs: [String: String] = [:]) -> Runner {
-        Runner(configuration: configuration, http: http, options: options,
+    func makeRunner(knownProofs: [String: String] = [:], options: RunOptions? = nil) -> Runner {
+        Runner(configuration: configuration, http: http, options: options ?? self.options,
                resources: SharedResources(unavailable: unavailable, ownRequests: ownRequests), knownProofs: knownProofs)
     }
 

@@ -14,6 +14,8 @@ public enum JournalEvent: Sendable, Equatable {
     case note(text: String, time: Date)
     /// An escalation summary was produced.
     case escalation(team: Escalation, time: Date)
+    /// A watch saw a step's status change.
+    case statusChange(StatusChange)
     /// The session ended.
     case sessionEnd(status: Status, exitCode: Int32, time: Date)
     /// A run ended: what the systems looked like, safe to write (for `doctor diff`).
@@ -83,10 +85,11 @@ extension JournalEvent: Codable {
     private enum Kind: String, Codable {
         case sessionStart = "session_start", stepStart = "step_start", stepResult = "step_result"
         case runbookStart = "runbook_start", note, escalation, sessionEnd = "session_end", snapshot
+        case statusChange = "status_change"
     }
 
     private enum CodingKeys: String, CodingKey {
-        case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id, state
+        case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id, state, from, summary
         case exitCode = "exit_code"
     }
 
@@ -108,6 +111,11 @@ extension JournalEvent: Codable {
         case .note: self = .note(text: try c.decode(String.self, forKey: .text), time: try c.decode(Date.self, forKey: .time))
         case .escalation:
             self = .escalation(team: try c.decode(Escalation.self, forKey: .team), time: try c.decode(Date.self, forKey: .time))
+        case .statusChange:
+            self = .statusChange(StatusChange(
+                runbook: try c.decode(String.self, forKey: .runbook), step: try c.decode(String.self, forKey: .step),
+                from: try c.decode(Status.self, forKey: .from), to: try c.decode(Status.self, forKey: .status),
+                summary: try c.decode(String.self, forKey: .summary), time: try c.decode(Date.self, forKey: .time)))
         case .sessionEnd:
             self = .sessionEnd(status: try c.decode(Status.self, forKey: .status),
                                exitCode: try c.decode(Int32.self, forKey: .exitCode), time: try c.decode(Date.self, forKey: .time))
@@ -146,6 +154,14 @@ extension JournalEvent: Codable {
             try c.encode(Kind.escalation, forKey: .type)
             try c.encode(team, forKey: .team)
             try c.encode(time, forKey: .time)
+        case let .statusChange(change):
+            try c.encode(Kind.statusChange, forKey: .type)
+            try c.encode(change.runbook, forKey: .runbook)
+            try c.encode(change.step, forKey: .step)
+            try c.encode(change.from, forKey: .from)
+            try c.encode(change.to, forKey: .status)
+            try c.encode(change.summary, forKey: .summary)
+            try c.encode(change.time, forKey: .time)
         case let .sessionEnd(status, exitCode, time):
             try c.encode(Kind.sessionEnd, forKey: .type)
             try c.encode(status, forKey: .status)
@@ -169,6 +185,9 @@ extension JournalEvent: Codable {
         case let .stepResult(runbook, result): return .stepResult(runbook: runbook, result: redactor.redact(result))
         case let .note(text, time): return .note(text: redactor.redact(text), time: time)
         case let .snapshot(state, time): return .snapshot(state.redacted(by: redactor), time: time)
+        case var .statusChange(change):
+            change.summary = redactor.redact(change.summary)
+            return .statusChange(change)
         default: return self
         }
     }

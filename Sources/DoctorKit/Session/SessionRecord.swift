@@ -26,6 +26,8 @@ public struct SessionRecord: Sendable {
     public var unfinished: [(runbook: String, step: String, since: Date)] = []
     /// Operator notes in time order.
     public var notes: [(time: Date, text: String)] = []
+    /// Changes of status a watch saw, in time order.
+    public var changes: [StatusChange] = []
     /// Escalation summaries produced.
     public var escalations: [(team: Escalation, time: Date)] = []
     /// When the session ended, if it ended cleanly.
@@ -91,6 +93,9 @@ public struct SessionRecord: Sendable {
             case let .escalation(team, time):
                 escalations.append((team, time))
                 lastEventAt = max(lastEventAt, time)
+            case let .statusChange(change):
+                changes.append(change)
+                lastEventAt = max(lastEventAt, change.time)
             case let .sessionEnd(_, exitCode, time):
                 endedAt = time
                 self.exitCode = exitCode

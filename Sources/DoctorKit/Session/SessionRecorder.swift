@@ -58,6 +58,9 @@ public final class SessionRecorder: Sendable {
     /// Records an operator note.
     public func note(_ text: String) { journal.append(.note(text: text, time: Date())) }
 
+    /// Records a change of status a watch saw.
+    public func statusChange(_ change: StatusChange) { journal.append(.statusChange(change)) }
+
     /// Records that an escalation summary was produced.
     public func escalation(_ team: Escalation) { journal.append(.escalation(team: team, time: Date())) }
 

@@ -11,7 +11,7 @@ extension InteractiveSession {
             return CompletionAnswer(candidates: [])
         }
         switch command.name {
-        case "run":
+        case "run", "watch":
             return CompletionAnswer(candidates: runbooks.map(\.id) + ["all"])
         case "step", "show", "why":
             if request.word.contains("/") {

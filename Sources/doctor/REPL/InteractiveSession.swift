@@ -138,6 +138,7 @@ final class InteractiveSession {
         case "runbooks": listRunbooks()
         case "run": run(argument)
         case "step": rerun(argument)
+        case "watch": watch(argument)
         case "show": show(argument)
         case "why": why(argument)
         case "note": note(argument)
