@@ -85,13 +85,7 @@ struct Doctor: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try options.configuration()
-        } catch {
-            Console(redactor: UsageRedaction.redactor()).error(error.localizedDescription)
-            throw ExitCode(ExitStatus.unknown.rawValue)
-        }
+        let configuration = try options.configurationOrExit()
         guard let check else {
             if watching.isGiven {
                 Console(redactor: UsageRedaction.redactor()).error("--until-pass, --interval and --max-interval need --check (or use `doctor watch`)")

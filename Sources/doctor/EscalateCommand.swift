@@ -32,11 +32,7 @@ struct EscalateCommand: AsyncParsableCommand {
         var console = Console(redactor: UsageRedaction.redactor())
         var chosen = session ?? Self.defaultSession(for: team, in: store)
         if chosen == nil {
-            let configuration: Configuration
-            do { configuration = try options.configuration() } catch {
-                console.error(error.localizedDescription)
-                throw ExitCode(ExitStatus.unknown.rawValue)
-            }
+            let configuration = try options.configurationOrExit()
             console.error("no session has run the \(team.rawValue) runbooks yet: running them first")
             var run = CheckRun(options: options, configuration: configuration, selection: "all")
             run.printReport = false

@@ -107,6 +107,17 @@ struct RunOptionsGroup: ParsableArguments {
         return Configuration(process: process, file: file, flags: flags)
     }
 
+    /// `configuration()`, or its one-line error on standard error and exit 3 (the configuration
+    /// cannot be read, so nothing can be checked): how every command that runs opens it.
+    func configurationOrExit() throws -> Configuration {
+        do {
+            return try configuration()
+        } catch {
+            Console(redactor: UsageRedaction.redactor()).error(error.localizedDescription)
+            throw ExitCode(ExitStatus.unknown.rawValue)
+        }
+    }
+
     /// The runbook folder to use.
     var runbookDirectory: String? {
         RunbookLocator.directory(explicit: runbooks, environment: ProcessInfo.processInfo.environment,

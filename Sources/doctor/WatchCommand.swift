@@ -31,13 +31,7 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var watching: WatchOptionsGroup
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try options.configuration()
-        } catch {
-            Console(redactor: UsageRedaction.redactor()).error(error.localizedDescription)
-            throw ExitCode(ExitStatus.unknown.rawValue)
-        }
+        let configuration = try options.configurationOrExit()
         var run = CheckRun(options: options, configuration: configuration,
                            selection: runbookIDs.isEmpty ? "all" : runbookIDs.joined(separator: ","), mode: "watch")
         run.watch = watching.options(defaultDeadline: WatchOptions().deadline)

@@ -119,6 +119,28 @@ struct RedisCacheTests {
         redis(["CONFIG RESETSTAT", "DEL doctor-test-key"])
     }
 
+    @Test("through the binary: a redis-ping step against a cache that is never hit warns (exit 1), naming the lookups")
+    func throughTheBinary() throws {
+        guard let url = redisURL(db: 4) else { return }
+        redis(["SELECT 4", "CONFIG RESETSTAT"] + (0..<150).map { "GET doctor-test-missing-\($0)" })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redis-rb-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            version: 1
+            id: cache
+            title: Cache
+            symptom: test
+            steps:
+              - { id: redis, title: Redis answers and caches, check: redis-ping }
+            """.write(toFile: folder + "/cache.yml", atomically: true, encoding: .utf8)
+        let result = try DoctorProcess.run(["--check", "cache", "--runbooks", folder], environment: ["REDIS_URL": url, "API_URL": "http://127.0.0.1:9"])
+        #expect(result.exitCode == 1, "\(result.stdout)")
+        #expect(result.stdout.contains("the cache is never hit: 150 lookups, all misses"), "\(result.stdout)")
+        #expect(!result.stdout.contains(DatabaseServers.redisPassword))
+        redis(["CONFIG RESETSTAT"])
+    }
+
     @Test("no lookups on a fresh server is no verdict; on one up for an hour it is a cache never used")
     func unused() {
         var ping = RedisClient.Ping(connect: .zero, roundTrip: .zero, version: "7.0", tlsProtocol: nil, uptime: 120, hits: 0, misses: 0)

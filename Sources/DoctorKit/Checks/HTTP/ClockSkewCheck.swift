@@ -64,10 +64,9 @@ public struct ClockSkewCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let target: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): target = text
-            case let .failure(missing):
-                return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            case let .failure(stop): return stop.outcome
             }
             var evidence = Evidence()
             evidence["url"] = .string(target)

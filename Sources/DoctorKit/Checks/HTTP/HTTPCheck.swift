@@ -98,9 +98,9 @@ public struct HTTPCheck: CheckKind {
             }
             var evidence = Evidence()
             let expanded: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): expanded = text
-            case let .failure(missing): return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            case let .failure(stop): return stop.outcome
             }
             evidence["url"] = .string(expanded)
             evidence["method"] = .string(method)

@@ -77,9 +77,9 @@ public struct HTTPSampleCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let expanded: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): expanded = text
-            case let .failure(missing): return CheckOutcome(.unknown, missing.message)
+            case let .failure(stop): return stop.outcome
             }
             var evidence = Evidence()
             evidence["url"] = .string(expanded)

@@ -28,10 +28,9 @@ public struct StripeEndpointCheck: CheckKind {
 
         func run(in context: CheckContext) async -> CheckOutcome {
             let expected: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): expected = text
-            case let .failure(missing):
-                return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            case let .failure(stop): return stop.outcome
             }
             return await StripeCheckSupport.run(context) { (client, evidence) throws(StripeAPIError) in
                 evidence["expected_url"] = .string(expected)

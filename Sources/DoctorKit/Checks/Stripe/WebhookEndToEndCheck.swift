@@ -48,10 +48,9 @@ public struct WebhookEndToEndCheck: CheckKind {
                 return CheckOutcome(.skip, "skipped under --read-only: it POSTs a signed test event to the service, which writes a row for it")
             }
             let target: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): target = text
-            case let .failure(missing):
-                return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            case let .failure(stop): return stop.outcome
             }
             let secret: String
             switch WebhookSecretCheck.secret(context) {

@@ -14,10 +14,9 @@ extension WebhookSecretCheck {
                 return CheckOutcome(.skip, "skipped under --read-only: the live probe POSTs a signed test event to the service")
             }
             let target: String
-            switch url.expand(context.configuration) {
+            switch url.expanded(in: context.configuration) {
             case let .success(text): target = text
-            case let .failure(missing):
-                return CheckOutcome(.unknown, missing.message, hint: "Set \(missing.names.joined(separator: ", ")) in the environment or .env.")
+            case let .failure(stop): return stop.outcome
             }
             let secret: String
             switch WebhookSecretCheck.secret(context) {
