@@ -27,7 +27,7 @@ struct DemoDatabaseTests {
         #expect(result.exitCode == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("[✗] The database accepts the service's credentials and answers: P1001: Can't reach database server at `127.0.0.1`"))
         // The steps it kept from running are named under the finding, not listed one by one.
-        #expect(result.stdout.contains("kept from running: migrations (missing-db-records), db-tables (missing-db-records), reconciliation (missing-db-records)"), "\(result.stdout)")
+        #expect(result.stdout.contains("kept from running: migrations (missing-db-records), db-tables (missing-db-records), webhook-e2e (missing-db-records), reconciliation (missing-db-records)"), "\(result.stdout)")
         #expect(!result.stdout.contains("postgresql://payments:"), "a URL with its password was printed")
     }
 }

@@ -63,7 +63,9 @@ final class RenderLogSource: LogSource, @unchecked Sendable {
             var stopped: Int?
             textLoop: for (index, text) in texts.enumerated() {
                 let filter = Self.filter(for: text)
-                var to = RenderTime.format(end)
+                // Times go out in whole seconds: the second `end` falls in is asked for whole, or
+                // the lines of its first part (a probe a moment ago) would be left out.
+                var to = RenderTime.format(end.addingTimeInterval(1))
                 while true {
                     if Task.isCancelled { throw LogScanError.cancelled }
                     guard read.pages < maxPages else {
