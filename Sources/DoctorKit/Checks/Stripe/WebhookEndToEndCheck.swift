@@ -47,14 +47,9 @@ public struct WebhookEndToEndCheck: CheckKind {
             if context.readOnly {
                 return CheckOutcome(.skip, "skipped under --read-only: it POSTs a signed test event to the service, which writes a row for it")
             }
-            let target: String
-            switch url.expanded(in: context.configuration) {
-            case let .success(text): target = text
-            case let .failure(stop): return stop.outcome
-            }
-            let secret: String
-            switch WebhookSecretCheck.secret(context) {
-            case let .success(value): secret = value
+            let (target, secret): (String, String)
+            switch WebhookSecretCheck.signingTarget(url, context) {
+            case let .success(found): (target, secret) = found
             case let .failure(stop): return stop.outcome
             }
             return await DatabaseStep.run(context, variable: variable) { (info, connection, evidence) throws(PostgresError) in

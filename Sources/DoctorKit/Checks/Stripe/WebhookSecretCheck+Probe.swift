@@ -13,14 +13,9 @@ extension WebhookSecretCheck {
             if context.readOnly {
                 return CheckOutcome(.skip, "skipped under --read-only: the live probe POSTs a signed test event to the service")
             }
-            let target: String
-            switch url.expanded(in: context.configuration) {
-            case let .success(text): target = text
-            case let .failure(stop): return stop.outcome
-            }
-            let secret: String
-            switch WebhookSecretCheck.secret(context) {
-            case let .success(value): secret = value
+            let (target, secret): (String, String)
+            switch WebhookSecretCheck.signingTarget(url, context) {
+            case let .success(found): (target, secret) = found
             case let .failure(stop): return stop.outcome
             }
             let redactor = Redactor(context.configuration)

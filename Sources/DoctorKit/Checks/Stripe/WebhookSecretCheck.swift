@@ -53,6 +53,12 @@ public struct WebhookSecretCheck: CheckKind {
     }
 
     /// The local secret, or the outcome when it is missing.
+    /// Where a signed test event goes and the secret it is signed with: what the live probe and
+    /// the whole-path step both need before they send anything.
+    static func signingTarget(_ url: Template, _ context: CheckContext) -> Result<(url: String, secret: String), StepStop> {
+        url.expanded(in: context.configuration).flatMap { target in secret(context).map { (target, $0) } }
+    }
+
     static func secret(_ context: CheckContext) -> Result<String, StepStop> {
         guard let secret = context.configuration.value("STRIPE_WEBHOOK_SECRET") else {
             return .failure(StepStop(CheckOutcome(
