@@ -14,7 +14,7 @@ public final class Sandbox: @unchecked Sendable {
     let secrets: SandboxSecrets
     /// The payments Stripe's stand-in lists and the database holds, from one clock reading.
     let payments: SandboxPayments
-    private let api: SandboxAPI
+    let api: SandboxAPI
     let lock = NSLock()
     private var server: HTTPServer?
     /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
@@ -198,7 +198,7 @@ public struct SandboxSecrets: Sendable {
 /// The sandbox's routes, separate from `Sandbox` so the server's handler does not keep the
 /// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` Render's,
 /// `/sentry/api/0/` Sentry's, the rest is the payment API.
-private final class SandboxAPI: Sendable {
+final class SandboxAPI: Sendable {
     let payment: SandboxPaymentAPI
     let stripe: SandboxStripeAPI
     let render: SandboxRenderAPI
