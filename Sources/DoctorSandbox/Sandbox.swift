@@ -14,7 +14,7 @@ public final class Sandbox: @unchecked Sendable {
     let secrets: SandboxSecrets
     /// The payments Stripe's stand-in lists and the database holds, from one clock reading.
     let payments: SandboxPayments
-    private let api: SandboxAPI
+    let api: SandboxAPI
     let lock = NSLock()
     private var server: HTTPServer?
     /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
@@ -69,6 +69,11 @@ public final class Sandbox: @unchecked Sendable {
         self.server = server
         api.markStarted()
         api.stripe.start(apiURL: "http://127.0.0.1:\(server.port)")
+        // A resent event reaches the payment API in process, signed with the endpoint's secret.
+        let payment = api.payment
+        api.stripe.lock.withLock {
+            api.stripe.delivery = .init(base: "http://127.0.0.1:\(server.port)", secret: secrets.webhookSecret) { payment.handle($0) }
+        }
         // Weakly: the server's handler must not keep the sandbox alive (see `SandboxAPI`).
         api.render.start(apiURL: "http://127.0.0.1:\(server.port)") { [weak self] in self?.environment ?? [:] }
     }
@@ -134,6 +139,9 @@ public final class Sandbox: @unchecked Sendable {
 
     /// Answers one request as the sandbox would; the server calls this, tests may too.
     public func handle(_ request: ServerRequest) -> ServerResponse { api.handle(request) }
+
+    /// How many times the Stripe stand-in was asked to resend an event (a dry run asks none).
+    public var resendCalls: Int { api.stripe.lock.withLock { api.stripe.resendCalls } }
 }
 
 /// The per-instance credentials of a sandbox, random so tests can prove none of them leak.
@@ -190,7 +198,7 @@ public struct SandboxSecrets: Sendable {
 /// The sandbox's routes, separate from `Sandbox` so the server's handler does not keep the
 /// sandbox alive. Each stand-in owns its paths: `/v1/` is Stripe's, `/render/v1/` Render's,
 /// `/sentry/api/0/` Sentry's, the rest is the payment API.
-private final class SandboxAPI: Sendable {
+final class SandboxAPI: Sendable {
     let payment: SandboxPaymentAPI
     let stripe: SandboxStripeAPI
     let render: SandboxRenderAPI

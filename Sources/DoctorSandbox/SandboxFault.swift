@@ -77,7 +77,11 @@ public enum SandboxFault: String, CaseIterable, Sendable, Hashable {
     public var name: String { rawValue }
 
     /// Looks a fault up by its command-line name.
-    public init?(name: String) { self.init(rawValue: name) }
+    public init?(name: String) {
+        // Issue 18 calls the fault a replay heals `missing-payment`: the same world as `payments-missing`.
+        if name == "missing-payment" { self = .paymentsMissing; return }
+        self.init(rawValue: name)
+    }
 
     /// One line saying what the fault does to the sandbox.
     public var summary: String {

@@ -31,7 +31,7 @@ struct Doctor: AsyncParsableCommand {
             runbooks/configuration), 64 usage error.
             """,
         version: VersionText.text,
-        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, WatchCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self, DiffCommand.self]
+        subcommands: [RunbooksCommand.self, LintCommand.self, DemoCommand.self, WatchCommand.self, ReplayCommand.self, EscalateCommand.self, SessionsCommand.self, NoteCommand.self, DiffCommand.self]
     )
 
     @Option(name: .long, help: ArgumentHelp("Run runbooks without prompts: `all` or ids separated by commas.", valueName: "ids"))

@@ -108,6 +108,11 @@ extension EscalationSummary {
             lines.append("Already ruled out:")
             lines += ruledOut.map { "- \($0)" }
         }
+        if !actionsTaken.isEmpty {
+            lines.append("")
+            lines.append("Actions taken:")
+            lines += actionsTaken.map { "- \($0)" }
+        }
         if !notes.isEmpty {
             lines.append("")
             lines.append("Operator notes:")

@@ -84,9 +84,11 @@ extension EscalationSummary {
             escalate = false
             verdict = "The guide's criteria for escalating to Stripe are not met; fix the findings below first."
         }
-        return EscalationSummary(
+        var summary = EscalationSummary(
             team: .stripe, session: record.info.id, windowStart: record.info.startedAt,
             windowEnd: record.endedAt ?? record.lastEventAt, fields: fields, criteria: criteria, verdict: verdict,
             escalate: escalate, findings: facts.findings, ruledOut: facts.ruledOut, notes: facts.notes)
+        summary.actionsTaken = record.actions.map(\.line)
+        return summary
     }
 }

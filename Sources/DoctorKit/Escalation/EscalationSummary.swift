@@ -44,9 +44,12 @@ public struct EscalationSummary: Sendable, Encodable {
     public var ruledOut: [String]
     /// Operator notes.
     public var notes: [String]
+    /// What was already done about it (events resent with `doctor replay --confirm`), one line each.
+    public var actionsTaken: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case team, session, fields, criteria, verdict, escalate, findings, notes
+        case actionsTaken = "actions_taken"
         case windowStart = "window_start"
         case windowEnd = "window_end"
         case ruledOut = "ruled_out"

@@ -95,6 +95,16 @@ public enum IncidentNote {
             lines.append("")
         }
 
+        if !session.actions.isEmpty {
+            lines.append("## Actions taken")
+            lines.append("")
+            let healed = session.actions.filter(\.healed).count
+            lines.append("Resent with `doctor replay --confirm`: healed \(healed) of \(session.actions.count).")
+            lines.append("")
+            for action in session.actions { lines.append("- \(code(action.line))") }
+            lines.append("")
+        }
+
         if !session.notes.isEmpty {
             lines.append("## Operator notes")
             lines.append("")

@@ -20,6 +20,8 @@ public enum JournalEvent: Sendable, Equatable {
     case sessionEnd(status: Status, exitCode: Int32, time: Date)
     /// A run ended: what the systems looked like, safe to write (for `doctor diff`).
     case snapshot(StateSnapshot, time: Date)
+    /// `doctor replay --confirm` asked Stripe to resend an event; what came of it.
+    case replay(ReplayAction)
 }
 
 /// The environment fingerprint recorded when a session starts.
@@ -86,10 +88,12 @@ extension JournalEvent: Codable {
         case sessionStart = "session_start", stepStart = "step_start", stepResult = "step_result"
         case runbookStart = "runbook_start", note, escalation, sessionEnd = "session_end", snapshot
         case statusChange = "status_change"
+        case replay
     }
 
     private enum CodingKeys: String, CodingKey {
         case type, session, runbook, step, steps, result, time, text, team, status, title, escalation, id, state, from, summary
+        case action
         case exitCode = "exit_code"
     }
 
@@ -121,6 +125,7 @@ extension JournalEvent: Codable {
                                exitCode: try c.decode(Int32.self, forKey: .exitCode), time: try c.decode(Date.self, forKey: .time))
         case .snapshot:
             self = .snapshot(try c.decode(StateSnapshot.self, forKey: .state), time: try c.decode(Date.self, forKey: .time))
+        case .replay: self = .replay(try c.decode(ReplayAction.self, forKey: .action))
         }
     }
 
@@ -171,6 +176,9 @@ extension JournalEvent: Codable {
             try c.encode(Kind.snapshot, forKey: .type)
             try c.encode(state, forKey: .state)
             try c.encode(time, forKey: .time)
+        case let .replay(action):
+            try c.encode(Kind.replay, forKey: .type)
+            try c.encode(action, forKey: .action)
         }
     }
 
@@ -188,6 +196,9 @@ extension JournalEvent: Codable {
         case var .statusChange(change):
             change.summary = redactor.redact(change.summary)
             return .statusChange(change)
+        case var .replay(action):
+            action.outcome = redactor.redact(action.outcome)
+            return .replay(action)
         default: return self
         }
     }

@@ -28,6 +28,8 @@ public struct SessionRecord: Sendable {
     public var notes: [(time: Date, text: String)] = []
     /// Changes of status a watch saw, in time order.
     public var changes: [StatusChange] = []
+    /// Events resent with `doctor replay --confirm`, in time order.
+    public var actions: [ReplayAction] = []
     /// Escalation summaries produced.
     public var escalations: [(team: Escalation, time: Date)] = []
     /// When the session ended, if it ended cleanly.
@@ -96,6 +98,9 @@ public struct SessionRecord: Sendable {
             case let .statusChange(change):
                 changes.append(change)
                 lastEventAt = max(lastEventAt, change.time)
+            case let .replay(action):
+                actions.append(action)
+                lastEventAt = max(lastEventAt, action.sentAt)
             case let .sessionEnd(_, exitCode, time):
                 endedAt = time
                 self.exitCode = exitCode

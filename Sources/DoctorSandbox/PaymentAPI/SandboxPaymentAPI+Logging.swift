@@ -33,6 +33,10 @@ extension SandboxPaymentAPI {
                 log.append("❌ Database connection error: Can't reach database server at `\(databaseAddress.host)`:`\(databaseAddress.port)`",
                            level: "error")
             } else {
+                if let writer = currentAuditWriter, let object = event["data"]?["object"], case let .int(amount)? = object["amount"] {
+                    let currency = Self.token(object["currency"], max: 3) ?? "usd"
+                    Task.detached { await writer.recordPayment(intent: intent, amount: amount, currency: currency, status: "succeeded") }
+                }
                 log.append("✅ Payment record created: \(intent)")
             }
         } else if !handledEvents.contains(type) {

@@ -20,16 +20,23 @@ final class SandboxStripeAPI: @unchecked Sendable {
 
     let fault: SandboxFault?
     private let key: String
-    private let lock = NSLock()
+    let lock = NSLock()
     private var account: JSONValue = .null
-    private var endpoints: [JSONValue] = []
-    private var events: [JSONValue] = []
+    var endpoints: [JSONValue] = []
+    var events: [JSONValue] = []
     /// The payment intents, the same payments the sandbox's database holds rows for.
     private let paymentIntents: [JSONValue]
+    let payments: SandboxPayments
+    /// Where a resent event is delivered, and with which secret it is signed (set by the sandbox:
+    /// the payment API's handler, in process, when the endpoint's URL is the sandbox's own).
+    var delivery: Delivery?
+    /// How many resend calls were answered (tests assert a dry run made none).
+    var resendCalls = 0
 
     init(fault: SandboxFault?, key: String, payments: SandboxPayments = SandboxPayments([])) {
         self.fault = fault
         self.key = key
+        self.payments = payments
         paymentIntents = payments.intents
     }
 
@@ -65,6 +72,8 @@ final class SandboxStripeAPI: @unchecked Sendable {
         }
         // The week before, for the baseline checks; Stripe lists newest first.
         events += SandboxStripeEvents.history(now: now, fault: fault)
+        // The succeeded payments the service never recorded have their event, so a resend can heal them.
+        events += SandboxStripeEvents.unrecorded(payments, now: now)
         events.sort { ($0.int("created") ?? 0) > ($1.int("created") ?? 0) }
         let account = Self.account(created: now - 86_400 * 400)
         lock.lock()
@@ -80,6 +89,7 @@ final class SandboxStripeAPI: @unchecked Sendable {
             return error(429, type: "invalid_request_error", code: "rate_limit",
                          message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.")
         }
+        if request.method == "POST", let resend = resend(request) { return resend }
         guard request.method == "GET" else { return unrecognized(request) }
         lock.lock()
         let (account, endpoints, events) = (self.account, self.endpoints, self.events)
@@ -233,17 +243,17 @@ final class SandboxStripeAPI: @unchecked Sendable {
         return nil
     }
 
-    private func unrecognized(_ request: ServerRequest) -> ServerResponse {
+    func unrecognized(_ request: ServerRequest) -> ServerResponse {
         error(404, type: "invalid_request_error", code: nil,
               message: "Unrecognized request URL (\(request.method): \(request.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.")
     }
 
-    private func ok(_ json: JSONValue) -> ServerResponse {
+    func ok(_ json: JSONValue) -> ServerResponse {
         .json(200, Self.pretty(json), headers: Self.standardHeaders())
     }
 
     /// Stripe's error object; `doc_url` as Stripe derives it from the code.
-    private func error(
+    func error(
         _ status: Int, type: String, code: String?, message: String, param: String? = nil, headers: [(String, String)] = []
     ) -> ServerResponse {
         var members: [(String, JSONValue)] = []

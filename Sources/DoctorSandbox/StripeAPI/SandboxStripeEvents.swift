@@ -52,6 +52,20 @@ enum SandboxStripeEvents {
         return events
     }
 
+    /// A `payment_intent.succeeded` event for each succeeded payment the service has no row for
+    /// (`payments-missing`, `db-errors-in-logs`), its payment intent as `data.object`, as Stripe
+    /// sent it when the payment succeeded; the in-flight one's webhook is not due yet, so it has
+    /// none. Delivered as far as Stripe knows (the endpoint acknowledged, or the retries ended).
+    static func unrecorded(_ payments: SandboxPayments, now: Int) -> [JSONValue] {
+        let intents = Dictionary(payments.intents.compactMap { intent in intent.string("id").map { ($0, intent) } },
+                                 uniquingKeysWith: { first, _ in first })
+        return payments.payments.compactMap { payment in
+            guard payment.status == "succeeded", payment.rowLagMilliseconds == nil, payment.created < now - 300,
+                case let .object(members)? = intents[payment.id] else { return nil }
+            return event("payment_intent.succeeded", created: payment.created, object: members.filter { $0.0 != "livemode" })
+        }
+    }
+
     /// A charge object with the fields the checks read.
     static func charge(_ id: String, intent: String, refunded: Bool = false) -> [(String, JSONValue)] {
         [("id", .string(id)), ("object", .string("charge")), ("amount", .int(2_000)),

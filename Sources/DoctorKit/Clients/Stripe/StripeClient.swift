@@ -26,8 +26,8 @@ public struct StripeClient: Sendable {
 
     /// The base URL, without a trailing slash (`/v1/…` paths go after it).
     public let base: String
-    private let key: String
-    private let http: HTTPClient
+    let key: String
+    let http: HTTPClient
     /// When to retry.
     public var retryPolicy = StripeRetryPolicy()
     /// Waits between attempts (replaced in tests).
@@ -151,7 +151,7 @@ public struct StripeClient: Sendable {
         return true
     }
 
-    private func decodeFailure(_ response: HTTPResponse, attempts: Int) -> StripeAPIError {
+    func decodeFailure(_ response: HTTPResponse, attempts: Int) -> StripeAPIError {
         let requestID = response.header("request-id")
         guard let json = JSONValue.parse(response.body), let error = json["error"], case .object = error else {
             return .invalidResponse(status: response.status, requestID: requestID,
@@ -169,7 +169,7 @@ public struct StripeClient: Sendable {
             attempts: attempts))
     }
 
-    private func excerpt(_ text: String) -> String { BodyExcerpt.of(text, redactedBy: scrub) }
+    func excerpt(_ text: String) -> String { BodyExcerpt.of(text, redactedBy: scrub) }
 
     /// `text` with this client's key reduced to prefix and last four, and every secret of a
     /// `SecretKind` (other keys, tokens, passwords) to what may be shown of it.
