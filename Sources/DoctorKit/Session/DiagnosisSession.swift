@@ -194,6 +194,11 @@ public final class DiagnosisSession: @unchecked Sendable {
     /// Records an operator note (redacted).
     public func note(_ text: String) { recorder?.note(redactor.redact(text)) }
 
+    /// Journals the resends a replay made from this session (the note lists them under Actions taken).
+    public func recordReplay(_ actions: [ReplayAction]) {
+        for action in actions { recorder?.replay(action) }
+    }
+
     /// Records that an escalation summary was produced.
     public func escalated(_ team: Escalation) { recorder?.escalation(team) }
 

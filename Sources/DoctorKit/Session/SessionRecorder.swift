@@ -58,6 +58,9 @@ public final class SessionRecorder: Sendable {
     /// Records an operator note.
     public func note(_ text: String) { journal.append(.note(text: text, time: Date())) }
 
+    /// Records a resend a replay made, with its request id and outcome.
+    public func replay(_ action: ReplayAction) { journal.append(.replay(action)) }
+
     /// Records a change of status a watch saw.
     public func statusChange(_ change: StatusChange) { journal.append(.statusChange(change)) }
 

@@ -116,7 +116,8 @@ final class InteractiveSession {
         return exitCode
     }
 
-    private func nextInput() -> LineInput {
+    /// The next line of input: a command, or the answer to a question the session asked.
+    func nextInput() -> LineInput {
         if let reader { return reader.read(prompt: setup.practice == nil ? "doctor> " : "doctor(practice)> ") }
         guard let line = readLine(strippingNewline: true) else { return .end }
         return .line(line)
@@ -139,6 +140,7 @@ final class InteractiveSession {
         case "run": run(argument)
         case "step": rerun(argument)
         case "watch": watch(argument)
+        case "replay": replay(argument)
         case "show": show(argument)
         case "why": why(argument)
         case "note": note(argument)

@@ -1,0 +1,76 @@
+import DoctorKit
+import Foundation
+
+extension InteractiveSession {
+    /// `replay [confirm [yes] [live]]`: the events this session found undelivered or unrecorded,
+    /// listed (a dry run), or resent after a typed confirmation, as `doctor replay` does.
+    ///
+    /// Without a terminal the confirmation cannot be typed: `replay confirm yes` stands for it, as
+    /// `--yes` does for the command. A live-mode key needs `live` as well, as `--live` does.
+    func replay(_ argument: String) {
+        let words = Set(argument.split(separator: " ").map { $0.lowercased() })
+        guard words.isSubset(of: ["confirm", "yes", "live"]), words.isEmpty || words.contains("confirm") else {
+            refuse("usage: replay [confirm [yes] [live]]")
+            return
+        }
+        let confirm = words.contains("confirm")
+        if confirm && diagnosis.options.readOnly {
+            refuse("refused: --read-only forbids resending events (a resend is a request with a side effect)")
+            return
+        }
+        if confirm && !setup.interactive && !words.contains("yes") {
+            refuse("refused: without a terminal the confirmation is `replay confirm yes`")
+            return
+        }
+        let inputs = ReplayInputs(results: diagnosis.results)
+        guard !inputs.isEmpty else {
+            console.out("nothing to replay: no undelivered event and no succeeded payment without a row in this session (run missing-db-records or webhooks-not-arriving first)")
+            return
+        }
+        let http = HTTPClient()
+        defer { http.close() }
+        let replayer: Replayer
+        do { replayer = try Replayer(configuration: configuration, http: http) } catch {
+            refuse("cannot replay: \(error.localizedDescription)")
+            return
+        }
+        if confirm && replayer.mode == "live" && !words.contains("live") {
+            refuse("refused: STRIPE_SECRET_KEY is a live-mode key; `replay confirm live` resends live events")
+            return
+        }
+        let deadline = ContinuousClock.now + diagnosis.options.timeout
+        let (planned, _) = waitInterruptibly { () -> Result<ReplayPlan, StripeAPIError> in
+            do throws(StripeAPIError) { return .success(try await replayer.plan(inputs, deadline: deadline)) } catch { return .failure(error) }
+        }
+        let plan: ReplayPlan
+        switch planned {
+        case let .success(found): plan = found
+        case let .failure(error):
+            refuse("cannot replay: \(error.localizedDescription)")
+            return
+        }
+        _ = recorder
+        console.out(ReplayCommand.describe(plan, session: id))
+        let sendable = plan.sendable
+        guard confirm else {
+            console.out(sendable.isEmpty ? "dry run: nothing to send" : "dry run: nothing sent; `replay confirm` resends \(sendable.count) event\(sendable.count == 1 ? "" : "s")")
+            return
+        }
+        guard !sendable.isEmpty else {
+            console.out("nothing can be resent")
+            return
+        }
+        if !words.contains("yes") {
+            console.out("Resend \(sendable.count) event\(sendable.count == 1 ? "" : "s") to \(plan.endpointID ?? "")? Type yes to confirm.")
+            guard case let .line(answer) = nextInput(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                console.out("not confirmed: nothing sent")
+                return
+            }
+        }
+        let (actions, _) = waitInterruptibly { await replayer.send(plan, deadline: deadline + replayer.settle) }
+        diagnosis.recordReplay(actions)
+        for action in actions { console.out("\(action.healed ? "✓" : "✗") \(action.line)") }
+        let healed = actions.filter(\.healed).count
+        console.out("healed \(healed) of \(actions.count)" + (healed == actions.count ? "" : ": " + actions.filter { !$0.healed }.map { "\($0.eventID) (\($0.outcome))" }.joined(separator: "; ")))
+    }
+}
