@@ -109,7 +109,7 @@ struct ReplayCommand: AsyncParsableCommand {
         store.record(actions, in: id)
         for action in actions { console.out("\(action.healed ? "✓" : "✗") \(action.line)") }
         let healed = actions.filter(\.healed).count
-        console.out("healed \(healed) of \(actions.count)" + (healed == actions.count ? "" : ": " + actions.filter { !$0.healed }.map { "\($0.eventID) (\($0.outcome))" }.joined(separator: "; ")))
+        console.out(ReplayAction.summary(of: actions))
         console.out("recorded in session \(id): `doctor note \(id)` lists them under Actions taken")
         if healed < actions.count { throw ExitCode(ExitStatus.failure.rawValue) }
     }

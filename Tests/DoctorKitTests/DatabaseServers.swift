@@ -77,16 +77,10 @@ enum DatabaseServers {
         atexit { if case let .success(server) = DatabaseServers.redis { server.watchdog.release() } }
         // Ready when the port accepts a connection.
         for _ in 0..<100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = port.bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            if let fd = loopbackConnection(port) {
+                close(fd)
+                return .success((watchdog, port))
             }
-            close(fd)
-            if connected == 0 { return .success((watchdog, port)) }
             usleep(20_000)
         }
         return .failure(.failed("redis-server did not start listening"))
@@ -146,4 +140,19 @@ func runCheck(
 func allText(_ outcome: CheckOutcome) -> String {
     let json = (try? JSONEncoder().encode(outcome.evidence)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     return [outcome.summary, outcome.hint ?? "", json].joined(separator: "\n")
+}
+
+/// A TCP connection to `127.0.0.1:port` (the caller closes it), or nil when nothing accepts it.
+func loopbackConnection(_ port: UInt16) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if connected == 0 { return fd }
+    close(fd)
+    return nil
 }

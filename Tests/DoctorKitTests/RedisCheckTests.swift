@@ -76,16 +76,8 @@ struct RedisCheckTests {
 /// simple and bulk replies these commands give), so a test can shape its keyspace counters.
 private func redis(_ commands: [String]) {
     guard let port = DatabaseServers.redisPort() else { return }
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = loopbackConnection(port) else { return }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { return }
     let text = (["AUTH \(DatabaseServers.redisPassword)"] + commands).map { $0 + "\r\n" }.joined()
     _ = text.withCString { send(fd, $0, strlen($0), 0) }
     // Wait until every reply has come (one line at least each), so the counters are final.

@@ -40,6 +40,13 @@ public struct ReplayAction: Sendable, Equatable, Codable {
         self.outcome = outcome
     }
 
+    /// `healed 2 of 3: evt_… (why)`: how a replay ended, as both faces and the record say it.
+    public static func summary(of actions: [ReplayAction]) -> String {
+        let healed = actions.filter(\.healed).count
+        let missed = actions.filter { !$0.healed }.map { "\($0.eventID) (\($0.outcome))" }
+        return "healed \(healed) of \(actions.count)" + (missed.isEmpty ? "" : ": " + missed.joined(separator: "; "))
+    }
+
     /// `2026-12-08T10:02:11Z resent evt_… (payment_intent.succeeded, pi_…) to we_…, request req_…: healed — …`.
     public var line: String {
         let what = [type, paymentIntent].compactMap { $0 }.joined(separator: ", ")

@@ -70,7 +70,6 @@ extension InteractiveSession {
         let (actions, _) = waitInterruptibly { await replayer.send(plan, deadline: deadline + replayer.settle) }
         diagnosis.recordReplay(actions)
         for action in actions { console.out("\(action.healed ? "✓" : "✗") \(action.line)") }
-        let healed = actions.filter(\.healed).count
-        console.out("healed \(healed) of \(actions.count)" + (healed == actions.count ? "" : ": " + actions.filter { !$0.healed }.map { "\($0.eventID) (\($0.outcome))" }.joined(separator: "; ")))
+        console.out(ReplayAction.summary(of: actions))
     }
 }
