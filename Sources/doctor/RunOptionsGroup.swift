@@ -33,6 +33,9 @@ struct RunOptionsGroup: ParsableArguments {
     @Flag(name: .customLong("read-only"), help: "Run no step that sends an event or writes anything.")
     var readOnly = false
 
+    @Flag(name: .long, help: "Let the payment-canary steps make their test-mode payment (an action; refused for a live key).")
+    var canary = false
+
     @Flag(name: .shortAndLong, help: "Show the evidence of every step, not only of those that did not pass.")
     var verbose = false
 
@@ -70,12 +73,17 @@ struct RunOptionsGroup: ParsableArguments {
         guard (1...64).contains(concurrency) else {
             throw ValidationError("--concurrency must be from 1 to 64")
         }
+        if canary && readOnly {
+            throw ValidationError("refused: --read-only forbids the canary payment (--canary): a payment is a write")
+        }
     }
 
     /// The engine options these flags ask for.
     var runOptions: RunOptions {
-        RunOptions(timeout: Duration(parsing: timeout)!, concurrency: concurrency, readOnly: readOnly,
-                   failOn: FailOn(rawValue: failOn)!)
+        var options = RunOptions(timeout: Duration(parsing: timeout)!, concurrency: concurrency, readOnly: readOnly,
+                                 failOn: FailOn(rawValue: failOn)!)
+        options.canary = canary
+        return options
     }
 
     /// The run's options with the deadline shortened by what the command has spent already (loading

@@ -14,6 +14,7 @@ extension CheckRegistry {
         RedisPingCheck.self,
         WebhookSecretCheck.self,
         WebhookEndToEndCheck.self,
+        PaymentCanaryCheck.self,
         StripeAPICheck.self,
         StripeEndpointCheck.self,
         StripeDeliveriesCheck.self,

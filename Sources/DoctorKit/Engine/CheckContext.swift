@@ -6,6 +6,8 @@ public struct CheckContext: Sendable {
     public var http: HTTPClient
     /// No step may send an event or write anything (`--read-only`).
     public var readOnly: Bool
+    /// The user agreed to the canary payment (`--canary`): an action, never taken by default.
+    public var canary = false
     /// The latest instant the step may end: the sooner of its own timeout and the run deadline.
     public var deadline: ContinuousClock.Instant
     /// What every step of the run shares besides `http`: database sessions, absent resources.

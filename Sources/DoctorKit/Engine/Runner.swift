@@ -13,6 +13,9 @@ public struct RunOptions: Sendable {
     /// The deadline as the user gave it (`--timeout`), when `timeout` is what is left of it after
     /// the command's own start-up: the words name the user's figure.
     public var statedTimeout: Duration?
+    /// The `payment-canary` steps may create their test payment (`--canary`, or a confirmed
+    /// `canary` in the interactive session); without it they say what they would do.
+    public var canary = false
 
     /// Options with the contract's defaults: 60 s, 8 at once, exit non-zero on warnings.
     public init(timeout: Duration = .seconds(60), concurrency: Int = 8, readOnly: Bool = false, failOn: FailOn = .warn) {
@@ -216,6 +219,7 @@ public final class Runner: Sendable {
                 configuration: configuration, http: http, readOnly: options.readOnly, deadline: stepDeadline,
                 resources: resources, stepID: step.id, requestLog: requestLog, progress: detail)
             context.logScans = logScans
+            context.canary = options.canary
             return context
         }()
         let timeout = step.timeout

@@ -173,7 +173,8 @@ final class LogScanHub: @unchecked Sendable {
             let now = Int64(Date().timeIntervalSince1970)
             let widest = requests.map { Int64($0.window.seconds) }.max() ?? 0
             let ownTimes = ownRequests?.times(since: (now - widest - 3600) * 1000) ?? []
-            let groups = LogScanPlan.plans(for: requests, now: now, skew: LogScanCheck.clockSkew, ownTimes: ownTimes)
+            let canaries = ownRequests?.canaryMarkers(since: (now - widest - 3600) * 1000) ?? []
+            let groups = LogScanPlan.plans(for: requests, now: now, skew: LogScanCheck.clockSkew, ownTimes: ownTimes, ownMarkers: canaries)
             let since = groups.map(\.plan.since).min() ?? now
             let until = groups.map(\.plan.until).max() ?? now
             let window = LogFileWindow.locate(fd: log.fd, size: log.size, since: since, until: until)

@@ -58,7 +58,8 @@ struct LogScanPlan: Sendable {
     ///
     /// Nil when the texts exceed one automaton (more than `maxTexts` distinct texts, or about
     /// 64 KiB of them): callers split the requests (`plans(for:)`).
-    init?(_ requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = []) {
+    /// `ownMarkers` are more texts that make a line the doctor's own: its canary payments' ids.
+    init?(_ requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = [], ownMarkers: [String] = []) {
         var bitOfText: [String: Int] = [:]
         var texts: [String] = []
         var members: [Member] = []
@@ -84,7 +85,7 @@ struct LogScanPlan: Sendable {
             members.append(Member(masks: masks, any: masks.reduce(0, |), trouble: trouble,
                                   since: now - Int64(request.window.seconds), until: now + skew))
         }
-        let own = LogPattern.ownProbeMarkers.map { (Array($0.utf8), Self.ownBit) }
+        let own = (LogPattern.ownProbeMarkers + ownMarkers).map { (Array($0.utf8), Self.ownBit) }
         let plain = texts.enumerated().map { (Array($0.element.utf8), $0.offset) }
         guard let matcher = PatternMatcher(plain + own), let candidates = PatternMatcher(plain) else { return nil }
         self.matcher = matcher
@@ -104,19 +105,20 @@ struct LogScanPlan: Sendable {
     }
 
     /// Plans covering every request, as few as fit: requests are added in order while their texts fit.
-    static func plans(for requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = []) -> [(plan: LogScanPlan, requests: [LogScanRequest])] {
+    static func plans(for requests: [LogScanRequest], now: Int64, skew: Int64, ownTimes: [Int64] = [],
+                      ownMarkers: [String] = []) -> [(plan: LogScanPlan, requests: [LogScanRequest])] {
         var result: [(LogScanPlan, [LogScanRequest])] = []
         var group: [LogScanRequest] = []
         var built: LogScanPlan?
         for request in requests {
-            if let plan = LogScanPlan(group + [request], now: now, skew: skew, ownTimes: ownTimes) {
+            if let plan = LogScanPlan(group + [request], now: now, skew: skew, ownTimes: ownTimes, ownMarkers: ownMarkers) {
                 group.append(request)
                 built = plan
             } else if let done = built {
                 result.append((done, group))
                 group = [request]
                 // A request alone always fits: the runbook loader bounds its patterns and texts.
-                built = LogScanPlan([request], now: now, skew: skew, ownTimes: ownTimes)
+                built = LogScanPlan([request], now: now, skew: skew, ownTimes: ownTimes, ownMarkers: ownMarkers)
             }
         }
         if let done = built { result.append((done, group)) }

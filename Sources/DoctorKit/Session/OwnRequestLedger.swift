@@ -34,7 +34,8 @@ public final class OwnRequestLedger: Sendable {
         path = stateDirectory + "/own-requests.log"
     }
 
-    /// Records that the doctor is about to send a request of `kind` (`control`, `probe`, `route-check`).
+    /// Records that the doctor is about to send a request of `kind` (`control`, `probe`,
+    /// `route-check`; `canary pi_…` for a canary payment, whose id the log scans then leave out).
     ///
     /// Failures are ignored: a ledger that cannot be written costs the log scans a little
     /// precision, never the run.
@@ -78,6 +79,28 @@ public final class OwnRequestLedger: Sendable {
         _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         rename(temporary, path)
+    }
+
+    /// The payment intents of the doctor's canary payments recorded from `since` on
+    /// (`<ms> canary pi_…` lines): every count leaves them out, the log scans included.
+    public func canaryIntents(since: Int64) -> Set<String> {
+        guard OwnedPath.problem(path, directory: false) == nil,
+              let bytes = try? BoundedFile.read(path, limit: 2 * Self.pruneBytes) else { return [] }
+        var intents: Set<String> = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count == 3, String(decoding: fields[1], as: UTF8.self) == "canary",
+                  let time = Int64(String(decoding: fields[0], as: UTF8.self)), time >= since else { continue }
+            let intent = String(decoding: fields[2], as: UTF8.self)
+            if PaymentCanary.isIntentID(intent) { intents.insert(intent) }
+        }
+        return intents
+    }
+
+    /// The canary ids the log scans treat as the doctor's own markers, at most 256 (an automaton
+    /// holds only so much text; a canary every 15 minutes fills that in under three days).
+    public func canaryMarkers(since: Int64) -> [String] {
+        Array(canaryIntents(since: since).sorted().prefix(256))
     }
 
     /// Whether `time` (epoch milliseconds) lies within `tolerance` of one of `times` (sorted).

@@ -53,7 +53,7 @@ extension SandboxStripeAPI {
 
     /// Posts `event` to `url` signed with the endpoint's secret; the status the endpoint answered,
     /// 0 when the stand-in cannot reach it (an endpoint outside the sandbox).
-    private func deliver(_ event: JSONValue, to url: String, with delivery: Delivery?, now: Int) -> Int {
+    func deliver(_ event: JSONValue, to url: String, with delivery: Delivery?, now: Int) -> Int {
         guard let delivery, url.hasPrefix(delivery.base + "/") else { return 0 }
         let path = String(url.dropFirst(delivery.base.count))
         let body = Array(Self.pretty(event).utf8)

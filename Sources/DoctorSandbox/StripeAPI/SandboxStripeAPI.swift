@@ -24,8 +24,13 @@ final class SandboxStripeAPI: @unchecked Sendable {
     private var account: JSONValue = .null
     var endpoints: [JSONValue] = []
     var events: [JSONValue] = []
-    /// The payment intents, the same payments the sandbox's database holds rows for.
-    private let paymentIntents: [JSONValue]
+    /// The payment intents, newest first: the payments the sandbox's database holds rows for, and
+    /// those created through `POST /v1/payment_intents` (a canary).
+    var paymentIntents: [JSONValue]
+    /// The answers given to each `Idempotency-Key`, with the parameters they were given for.
+    var idempotent: [String: (parameters: [String], response: ServerResponse)] = [:]
+    /// The stand-in's key is a live-mode one (`sk_live_…`): test payment methods do not exist.
+    var liveMode: Bool { key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") }
     let payments: SandboxPayments
     /// Where a resent event is delivered, and with which secret it is signed (set by the sandbox:
     /// the payment API's handler, in process, when the endpoint's URL is the sandbox's own).
@@ -90,9 +95,10 @@ final class SandboxStripeAPI: @unchecked Sendable {
                          message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.")
         }
         if request.method == "POST", let resend = resend(request) { return resend }
+        if request.method == "POST", request.path == "/v1/payment_intents" { return createPaymentIntent(request) }
         guard request.method == "GET" else { return unrecognized(request) }
         lock.lock()
-        let (account, endpoints, events) = (self.account, self.endpoints, self.events)
+        let (account, endpoints, events, paymentIntents) = (self.account, self.endpoints, self.events, self.paymentIntents)
         lock.unlock()
         let parts = request.path.split(separator: "/").map(String.init)
         switch parts {

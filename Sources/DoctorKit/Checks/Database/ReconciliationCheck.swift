@@ -112,7 +112,9 @@ public struct ReconciliationCheck: CheckKind {
                 return Self.stripeOutcome(for: error, client: client, evidence: evidence)
             }
             if let last = listed.requestIDs.last { evidence["request_id"] = .string(last) }
-            let intents = listed.items.compactMap(StripePaymentIntent.init)
+            // The doctor's canary payments are its own: no figure of the service's counts them.
+            let canaries = PaymentCanary.known(context)
+            let intents = listed.items.filter { !PaymentCanary.isCanary(object: $0, known: canaries) }.compactMap(StripePaymentIntent.init)
             // Stripe filters by `created` already; a proxy or stand-in that does not must not skew the figures.
             let inSpan = intents.filter { $0.created >= span.since && $0.created < span.until }
             let rows: PaymentLookup.Rows

@@ -34,7 +34,8 @@ extension LogScanCheck {
         let now = Int64(Date().timeIntervalSince1970)
         // A request alone always fits one plan: the kinds check that when the runbook loads.
         let ownTimes = context.resources.ownRequests?.times(since: (now - Int64(request.window.seconds) - 3600) * 1000) ?? []
-        guard let plan = LogScanPlan([request], now: now, skew: clockSkew, ownTimes: ownTimes) else {
+        let canaries = context.resources.ownRequests?.canaryMarkers(since: (now - Int64(request.window.seconds) - 3600) * 1000) ?? []
+        guard let plan = LogScanPlan([request], now: now, skew: clockSkew, ownTimes: ownTimes, ownMarkers: canaries) else {
             return .failure(.cannotRead(source.name, "the patterns hold too much text to search at once"))
         }
         let scanner = LogScanner(plan: plan, sourceName: source.name)

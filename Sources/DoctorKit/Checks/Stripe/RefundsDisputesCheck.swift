@@ -90,7 +90,8 @@ public struct RefundsDisputesCheck: CheckKind {
                 evidence["baseline"] = .string("\(baseline.window) before it, from \(StripeEventHistory.iso(since))")
                 let read: [StripeEventSeries]
                 let result = try await StripeEventHistory.read(
-                    RefundsDisputesCheck.types, since: since, maxEvents: maxEvents, client: client, deadline: context.deadline)
+                    RefundsDisputesCheck.types, since: since, maxEvents: maxEvents, client: client,
+                    canaries: PaymentCanary.known(context), deadline: context.deadline)
                 read = result.series
                 evidence["pages_read"] = .int(result.pages)
                 if let id = result.requestID { evidence["request_id"] = .string(id) }

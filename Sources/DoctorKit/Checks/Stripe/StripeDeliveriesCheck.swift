@@ -60,10 +60,15 @@ public struct StripeDeliveriesCheck: CheckKind {
                 let failing = try await client.list("/v1/events", query: [("delivery_success", "false")] + created, deadline: context.deadline)
                 let recent = try await client.list("/v1/events", query: created, maxItems: StripeDeliveriesCheck.sampleSize, deadline: context.deadline)
                 if let last = (recent.requestIDs + failing.requestIDs).last { evidence["request_id"] = .string(last) }
+                // The doctor's own canaries are the payment-canary step's to judge, not these figures.
+                let canaries = PaymentCanary.known(context)
+                let theirs = { (events: [JSONValue]) in
+                    events.filter { !PaymentCanary.isCanary(event: $0, known: canaries) }.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe }
+                }
                 return evaluate(
-                    failing: failing.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
+                    failing: theirs(failing.items),
                     failingTruncated: failing.hasMore,
-                    recent: recent.items.compactMap(StripeEvent.init).filter { !$0.isDoctorProbe },
+                    recent: theirs(recent.items),
                     recentTruncated: recent.hasMore, evidence: evidence)
             }
         }

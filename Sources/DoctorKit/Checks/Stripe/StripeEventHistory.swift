@@ -75,9 +75,11 @@ enum StripeEventHistory {
     /// Paging stops this long before the step's deadline, so a long read ends cut off, not failed.
     static let reserve = Duration.seconds(2)
 
-    /// The series of every type in `types` (nil: all events) created from `since` on.
+    /// The series of every type in `types` (nil: all events) created from `since` on, without the
+    /// doctor's own probes and canary payments (`canaries`: the ids its ledger holds).
     static func read(
-        _ types: [String?], since: Int, maxEvents: Int, client: StripeClient, deadline: ContinuousClock.Instant
+        _ types: [String?], since: Int, maxEvents: Int, client: StripeClient, canaries: Set<String> = [],
+        deadline: ContinuousClock.Instant
     ) async throws(StripeAPIError) -> (series: [StripeEventSeries], requestID: String?, pages: Int) {
         var series: [StripeEventSeries] = []
         var requestID: String?
@@ -99,7 +101,8 @@ enum StripeEventHistory {
                 "/v1/events", query: query, maxItems: maxEvents, pageInterval: pageInterval, deadline: deadline - reserve)
             pages += list.pages
             requestID = list.requestIDs.last ?? requestID
-            let events = list.items.compactMap(StripeEventSeries.Event.init).filter { !$0.isDoctorProbe }
+            let events = list.items.filter { !PaymentCanary.isCanary(event: $0, known: canaries) }
+                .compactMap(StripeEventSeries.Event.init).filter { !$0.isDoctorProbe }
             series.append(StripeEventSeries(type: type, events: events, since: since, truncated: list.hasMore))
         }
         return (series, requestID, pages)

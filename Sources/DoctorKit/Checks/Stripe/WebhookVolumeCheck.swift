@@ -52,7 +52,8 @@ public struct WebhookVolumeCheck: CheckKind {
                 let now = Int(Date().timeIntervalSince1970)
                 let since = now - days * WebhookVolumeCheck.day
                 let series: StripeEventSeries
-                let read = try await StripeEventHistory.read([nil], since: since, maxEvents: maxEvents, client: client, deadline: context.deadline)
+                let read = try await StripeEventHistory.read([nil], since: since, maxEvents: maxEvents, client: client,
+                                                               canaries: PaymentCanary.known(context), deadline: context.deadline)
                 series = read.series[0]
                 evidence["pages_read"] = .int(read.pages)
                 if let id = read.requestID { evidence["request_id"] = .string(id) }
