@@ -142,6 +142,9 @@ public final class Sandbox: @unchecked Sendable {
 
     /// How many times the Stripe stand-in was asked to resend an event (a dry run asks none).
     public var resendCalls: Int { api.stripe.lock.withLock { api.stripe.resendCalls } }
+
+    /// How many payment intents the Stripe stand-in was asked to create (a refused canary asks none).
+    public var paymentIntentCalls: Int { api.stripe.lock.withLock { api.stripe.paymentIntentCalls } }
 }
 
 /// The per-instance credentials of a sandbox, random so tests can prove none of them leak.

@@ -43,15 +43,18 @@ extension DiagnosisSession {
     ///
     /// The step is judged with what earlier runs of the session proved (a variable a live step
     /// showed to work), as it was in the run that proved it. A re-run cancelled before it answered
-    /// changes only its own result.
-    public func rerun(_ step: Step, of runbook: Runbook, sinks: [any DiagnosisSink] = []) async -> StepResult? {
+    /// changes only its own result. `canary` lets a `payment-canary` step make its payment (the
+    /// user confirmed it); without it the step is a dry run, as in any run without `--canary`.
+    public func rerun(_ step: Step, of runbook: Runbook, sinks: [any DiagnosisSink] = [], canary: Bool = false) async -> StepResult? {
         var single = step
         single.needs = []
         let alone = Runbook(id: runbook.id, title: runbook.title, symptom: runbook.symptom,
                             escalation: runbook.escalation, guide: runbook.guide, steps: [single], file: runbook.file)
         // The whole runbook first: the record keeps a runbook's step order from its first start.
         recorder?.runbooksStarting([runbook])
-        let report = await run([alone], sinks: sinks, runner: makeRunner(knownProofs: provenVariables()))
+        var options = self.options
+        options.canary = canary
+        let report = await run([alone], sinks: sinks, runner: makeRunner(knownProofs: provenVariables(), options: options))
         guard let result = report.runbooks.first?.steps.first else { return nil }
         if result.status == .unknown && result.summary == "cancelled" { return result }
         for other in runbooks {

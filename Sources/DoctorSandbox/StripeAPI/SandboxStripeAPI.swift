@@ -37,6 +37,8 @@ final class SandboxStripeAPI: @unchecked Sendable {
     var delivery: Delivery?
     /// How many resend calls were answered (tests assert a dry run made none).
     var resendCalls = 0
+    /// How many `POST /v1/payment_intents` arrived (tests assert a refused canary made none).
+    var paymentIntentCalls = 0
 
     init(fault: SandboxFault?, key: String, payments: SandboxPayments = SandboxPayments([])) {
         self.fault = fault
@@ -95,7 +97,10 @@ final class SandboxStripeAPI: @unchecked Sendable {
                          message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.")
         }
         if request.method == "POST", let resend = resend(request) { return resend }
-        if request.method == "POST", request.path == "/v1/payment_intents" { return createPaymentIntent(request) }
+        if request.method == "POST", request.path == "/v1/payment_intents" {
+            lock.withLock { paymentIntentCalls += 1 }
+            return createPaymentIntent(request)
+        }
         guard request.method == "GET" else { return unrecognized(request) }
         lock.lock()
         let (account, endpoints, events, paymentIntents) = (self.account, self.endpoints, self.events, self.paymentIntents)

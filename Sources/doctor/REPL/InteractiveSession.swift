@@ -141,6 +141,7 @@ final class InteractiveSession {
         case "step": rerun(argument)
         case "watch": watch(argument)
         case "replay": replay(argument)
+        case "canary": canary(argument)
         case "show": show(argument)
         case "why": why(argument)
         case "note": note(argument)

@@ -84,7 +84,7 @@ public struct PaymentCanaryCheck: CheckKind {
             evidence["endpoint_url"] = .string(target)
             guard context.canary else {
                 return CheckOutcome(
-                    .skip, "dry run: --canary creates a \(price) test payment (\(PaymentCanary.testCard)) and follows Stripe's delivery of payment_intent.succeeded to \(target), its \(eventsTable) row and its \(paymentsTable) row",
+                    .skip, "dry run, no payment made: --canary (or `canary confirm` in the interactive session) creates a \(price) test payment (\(PaymentCanary.testCard)) and follows Stripe's delivery of payment_intent.succeeded to \(target), its \(eventsTable) row and its \(paymentsTable) row",
                     evidence: evidence)
             }
             var databaseEvidence = Evidence()
