@@ -140,3 +140,124 @@ private final class Switches: @unchecked Sendable {
     func append(_ change: SandboxFaultSwitch) { lock.withLock { seen.append(change) } }
     var all: [SandboxFaultSwitch] { lock.withLock { seen } }
 }
+
+/// A one-step runbook folder: the live webhook-secret probe, the step `wrong-secret` fails.
+private func secretRunbooks() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-switch-runbooks-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try """
+        version: 1
+        id: secret
+        title: Secret
+        symptom: webhooks fail their signature check
+        steps:
+          - id: webhook-secret-match
+            title: The deployed service holds our STRIPE_WEBHOOK_SECRET
+            check: webhook-secret
+            with: { mode: probe, url: "${API_URL}/api/webhooks/stripe" }
+            thresholds: { warn: 1s, fail: 5s }
+            timeout: 10s
+            hint: Copy the endpoint's signing secret.
+        """.write(to: folder.appendingPathComponent("secret.yml"), atomically: true, encoding: .utf8)
+    return folder.path
+}
+
+@Suite("Sandbox fault switch through the binary", .serialized)
+struct SandboxFaultSwitchEndToEndTests {
+    @Test("doctor watch turns ✗→✓ and exits 0 when doctor demo --lift-fault lifts wrong-secret from another process")
+    func watchSeesTheLift() throws {
+        let sandbox = Sandbox(fault: .wrongSecret)
+        try sandbox.start()
+        defer { sandbox.stop() }
+        let runbooks = try secretRunbooks()
+        defer { try? FileManager.default.removeItem(atPath: runbooks) }
+        let watched = Box<Result<DoctorProcess.Output, any Error>>()
+        let done = DispatchSemaphore(value: 0)
+        let environment = sandbox.environment
+        Thread.detachNewThread {
+            watched.value = Result { try DoctorProcess.run(["watch", "secret", "--runbooks", runbooks, "--until-pass", "30s", "--interval", "1s"],
+                                                           environment: environment) }
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 2)
+        let lift = try DoctorProcess.run(["demo", "--lift-fault"], environment: environment)
+        #expect(lift.exitCode == 0, "\(lift.stderr)")
+        #expect(lift.stdout == "sandbox at \(sandbox.apiURL): fault wrong-secret lifted; the sandbox is healthy\n")
+        #expect(done.wait(timeout: .now() + 40) == .success)
+        let result = try #require(watched.value).get()
+        #expect(result.exitCode == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("webhook-secret-match ✗→✓"), "\(result.stdout)")
+        for secret in ["STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"] {
+            #expect(!(lift.stdout + lift.stderr + result.stdout + result.stderr).contains(environment[secret]!))
+        }
+    }
+
+    @Test("--lift-fault and --set-fault refuse what is not a served sandbox, unknown names and mixed flags, in one line")
+    func refusals() throws {
+        let plain = try HTTPServer { _ in ServerResponse(status: 404) }
+        defer { plain.stop() }
+        let notSandbox = try DoctorProcess.run(["demo", "--lift-fault"], environment: ["API_URL": "http://127.0.0.1:\(plain.port)"])
+        #expect(notSandbox.exitCode == 3)
+        #expect(notSandbox.stderr == "doctor: http://127.0.0.1:\(plain.port) is not a doctor sandbox (no /sandbox/fault route: HTTP 404)\n")
+        let unset = try DoctorProcess.run(["demo", "--lift-fault"])
+        #expect(unset.exitCode == 3 && unset.stderr.hasPrefix("doctor: API_URL is not set"), "\(unset.stderr)")
+        let unknown = try DoctorProcess.run(["demo", "--set-fault", "wrong-secrte"], environment: ["API_URL": "http://127.0.0.1:9"])
+        #expect(unknown.exitCode == 64 && unknown.stderr.contains(#"(did you mean "wrong-secret"?)"#), "\(unknown.stderr)")
+        for arguments in [["demo", "--lift-fault", "--set-fault", "slow"], ["demo", "--lift-fault", "--serve"], ["demo", "--sandbox", "http://127.0.0.1:9"]] {
+            let mixed = try DoctorProcess.run(arguments)
+            #expect(mixed.exitCode == 64 && mixed.stderr.split(separator: "\n").count == 1, "\(arguments): \(mixed.stderr)")
+        }
+    }
+
+    @Test("doctor demo --serve --fault wrong-secret: --lift-fault with its exports switches it, the served process says so, SIGTERM exits 0")
+    func servedLift() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DoctorProcess.binary)
+        process.arguments = ["demo", "--serve", "--fault", "wrong-secret"]
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home, "XDG_STATE_HOME": home]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let bound = process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if bound.isRunning { bound.terminate() } }
+        func read(until marker: String, into text: inout String) {
+            let deadline = Date().addingTimeInterval(20)
+            while !text.contains(marker), Date() < deadline {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+        }
+        var text = ""
+        read(until: "Ctrl-C stops the sandbox", into: &text)
+        #expect(text.contains("doctor demo --lift-fault"), "\(text)")
+        var exports: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let body = line.dropFirst("export ".count)
+            guard let equals = body.firstIndex(of: "=") else { continue }
+            exports[String(body[..<equals])] = String(body[body.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        let lift = try DoctorProcess.run(["demo", "--lift-fault"], environment: exports)
+        #expect(lift.exitCode == 0 && lift.stdout.contains("fault wrong-secret lifted"), "\(lift.stdout)\(lift.stderr)")
+        read(until: "UTC: healthy", into: &text)
+        #expect(text.range(of: #"sandbox: fault wrong-secret lifted at \d\d:\d\d:\d\d UTC: healthy"#, options: .regularExpression) != nil, "\(text)")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
+
+/// A value handed back from another thread.
+private final class Box<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value?
+    var value: Value? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
