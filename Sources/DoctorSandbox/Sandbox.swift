@@ -8,39 +8,55 @@ import Foundation
 /// Stripe API stand-in's, those under `/render/v1/` the Render API stand-in's and those under
 /// `/sentry/api/0/` the Sentry API stand-in's.
 public final class Sandbox: @unchecked Sendable {
-    /// The fault injected, if any.
-    public let fault: SandboxFault?
+    /// The fault injected now, if any: the one it was made with until `switchFault(to:)` changes it.
+    public var fault: SandboxFault? { router.current.payment.fault }
 
     let secrets: SandboxSecrets
     /// The payments Stripe's stand-in lists and the database holds, from one clock reading.
-    let payments: SandboxPayments
-    let api: SandboxAPI
+    var payments: SandboxPayments { api.stripe.payments }
+    /// The stand-ins serving now; a fault switch replaces them together.
+    var api: SandboxAPI { router.current }
+    /// What the server's handler holds instead of the sandbox or one world (see `SandboxRouter`).
+    let router: SandboxRouter
     let lock = NSLock()
-    private var server: HTTPServer?
+    /// Held for a whole fault switch, so two switches (or a switch and `stop()`) never interleave.
+    let switchLock = NSLock()
+    var server: HTTPServer?
     /// The sandbox's PostgreSQL cluster, once `startDatabase()` has started one.
     var database: TemporaryPostgres?
+    /// Whether `startDatabase()` was asked for, so a switch away from `db-down` knows to start one.
+    var wantsDatabase = false
+    /// Set by `stop()`: a switch after it starts nothing.
+    var stopped = false
+    /// Told of every fault switch (`doctor demo --serve` prints it); called outside the locks.
+    var switchObserver: (@Sendable (SandboxFaultSwitch) -> Void)?
 
     /// Creates a sandbox with fresh random secrets, or the `chosen` ones (tests that need a
     /// secret of a given shape, or one they know); nothing listens until `start()`.
     public init(fault: SandboxFault? = nil, chosen: SandboxSecrets.Chosen = SandboxSecrets.Chosen()) {
-        self.fault = fault
         var secrets = SandboxSecrets()
         if let key = chosen.stripeKey { secrets.stripeKey = key }
         if let secret = chosen.webhookSecret { secrets.webhookSecret = secret }
         if let password = chosen.databasePassword { secrets.databasePassword = password }
         if let key = chosen.renderKey { secrets.renderKey = key }
         if let token = chosen.sentryToken { secrets.sentryToken = token }
+        if let other = chosen.otherWebhookSecret { secrets.otherWebhookSecret = other }
         self.secrets = secrets
-        // One clock reading for every stand-in's history, so payments, deploys and logs agree.
-        let now = Int(Date().timeIntervalSince1970)
+        router = SandboxRouter(Self.makeAPI(fault: fault, secrets: secrets, now: Int(Date().timeIntervalSince1970)))
+        // Weakly: the server's handler must not keep the sandbox alive (see `SandboxAPI`).
+        router.setControl { [weak self] request in self?.answerFaultRoute(request) ?? ServerResponse(status: 503) }
+    }
+
+    /// The stand-ins for `fault` at `now` (Unix seconds), one clock reading for every stand-in's
+    /// history so payments, deploys and logs agree; the same `secrets` give the same credentials.
+    static func makeAPI(fault: SandboxFault?, secrets: SandboxSecrets, now: Int) -> SandboxAPI {
         let payments = SandboxPayments.demo(fault: fault, now: now)
-        self.payments = payments
         // The secret the running service verifies with, and the one its Render environment shows:
         // under `wrong-secret` Render holds ours but the service still runs with an older one (the
         // variable was saved without a redeploy); under `env-secret-differs` both are another one.
         let runningSecret: String? = switch fault {
         case .envMissing: nil
-        case .wrongSecret, .envSecretDiffers: chosen.otherWebhookSecret ?? SandboxSecrets.webhookSecret()
+        case .wrongSecret, .envSecretDiffers: secrets.otherWebhookSecret
         default: secrets.webhookSecret
         }
         let renderSecret = fault == .wrongSecret ? secrets.webhookSecret : runningSecret
@@ -49,7 +65,7 @@ public final class Sandbox: @unchecked Sendable {
         let databaseAddress = (host: "127.0.0.1", port: secrets.databasePort)
         log.seed(SandboxServiceLog.history(service: service, payments: payments, fault: fault, now: now, databaseAddress: databaseAddress))
         if fault == .suspended { log.stopRunning() }
-        api = SandboxAPI(
+        return SandboxAPI(
             payment: SandboxPaymentAPI(fault: fault, deployedWebhookSecret: runningSecret, log: log, databaseAddress: databaseAddress),
             stripe: SandboxStripeAPI(fault: fault, key: secrets.stripeKey, payments: payments),
             render: SandboxRenderAPI(fault: fault, key: secrets.renderKey, service: service, log: log,
@@ -64,22 +80,30 @@ public final class Sandbox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard server == nil else { return }
-        let api = self.api
-        let server = try HTTPServer(port: 0) { api.handle($0) }
+        let router = self.router
+        let server = try HTTPServer(port: 0) { router.handle($0) }
         self.server = server
+        wire(api, port: server.port)
+    }
+
+    /// What `start()` does for a world: its clocks started, Stripe's data made for the sandbox's
+    /// URL, resends delivered in process, Render told where the service is.
+    func wire(_ api: SandboxAPI, port: UInt16) {
         api.markStarted()
-        api.stripe.start(apiURL: "http://127.0.0.1:\(server.port)")
+        api.stripe.start(apiURL: "http://127.0.0.1:\(port)")
         // A resent event reaches the payment API in process, signed with the endpoint's secret.
         let payment = api.payment
         api.stripe.lock.withLock {
-            api.stripe.delivery = .init(base: "http://127.0.0.1:\(server.port)", secret: secrets.webhookSecret) { payment.handle($0) }
+            api.stripe.delivery = .init(base: "http://127.0.0.1:\(port)", secret: secrets.webhookSecret) { payment.handle($0) }
         }
         // Weakly: the server's handler must not keep the sandbox alive (see `SandboxAPI`).
-        api.render.start(apiURL: "http://127.0.0.1:\(server.port)") { [weak self] in self?.environment ?? [:] }
+        api.render.start(apiURL: "http://127.0.0.1:\(port)") { [weak self] in self?.environment ?? [:] }
     }
 
     /// Stops listening and drops every open connection, hung ones included.
     public func stop() {
+        // After a switch in progress has finished, so a cluster it starts is stopped here too.
+        switchLock.withLock { lock.withLock { stopped = true } }
         lock.lock()
         let server = self.server
         let database = self.database
@@ -101,9 +125,9 @@ public final class Sandbox: @unchecked Sendable {
     public var apiURL: String { "http://127.0.0.1:\(port)" }
 
     /// Lets the payment API log the events it verifies in `"AiEvent"`, once the database runs.
-    func startLoggingEvents() {
+    func startLoggingEvents(_ api: SandboxAPI? = nil) {
         guard let url = environment["DATABASE_URL"], let writer = SandboxAuditWriter(url: url) else { return }
-        api.payment.logEvents(with: writer)
+        (api ?? self.api).payment.logEvents(with: writer)
     }
 
     /// The Render API stand-in's base URL, `http://127.0.0.1:PORT/render/v1` (valid once started).
@@ -138,7 +162,7 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Answers one request as the sandbox would; the server calls this, tests may too.
-    public func handle(_ request: ServerRequest) -> ServerResponse { api.handle(request) }
+    public func handle(_ request: ServerRequest) -> ServerResponse { router.handle(request) }
 
     /// How many times the Stripe stand-in was asked to resend an event (a dry run asks none).
     public var resendCalls: Int { api.stripe.lock.withLock { api.stripe.resendCalls } }
@@ -170,6 +194,9 @@ public struct SandboxSecrets: Sendable {
 
     var stripeKey = "sk_test_" + SandboxSecrets.random(24, from: alphanumerics)
     var webhookSecret = SandboxSecrets.webhookSecret()
+    /// The older secret the service runs with under `wrong-secret` and `env-secret-differs`; made
+    /// once, so switching to either fault and back keeps every secret the sandbox printed.
+    var otherWebhookSecret = SandboxSecrets.webhookSecret()
     var databasePassword = SandboxSecrets.random(20, from: alphanumerics)
     let databasePort = SandboxSecrets.closedPort()
     let sentryKey = SandboxSecrets.random(32, from: "0123456789abcdef")
@@ -206,6 +233,8 @@ final class SandboxAPI: Sendable {
     let stripe: SandboxStripeAPI
     let render: SandboxRenderAPI
     let sentry: SandboxSentryAPI
+    /// When this world was made, in milliseconds: its seeded history is older, its live lines newer.
+    let builtAt = Int((Date().timeIntervalSince1970 * 1000).rounded(.down))
 
     init(payment: SandboxPaymentAPI, stripe: SandboxStripeAPI, render: SandboxRenderAPI, sentry: SandboxSentryAPI) {
         self.payment = payment

@@ -19,6 +19,8 @@ struct DemoCommand: AsyncParsableCommand {
               doctor demo --list-faults            what can be injected
               doctor demo --interactive --fault hang   practise the interactive session on the sandbox
               doctor demo --serve --fault missing-payment   keep the sandbox up; export its variables elsewhere
+              doctor demo --lift-fault             lift the fault of the sandbox served at $API_URL
+              doctor demo --set-fault db-down      switch that sandbox to another fault
             """)
 
     @Option(name: .long, help: ArgumentHelp("Inject a fault (see --list-faults).", valueName: "name"))
@@ -32,6 +34,15 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Keep the sandbox up until Ctrl-C and print the variables that point every command at it.")
     var serve = false
+
+    @Flag(name: .customLong("lift-fault"), help: "Lift the fault of the sandbox served at $API_URL (`doctor demo --serve` in another terminal); starts no sandbox.")
+    var liftFault = false
+
+    @Option(name: .customLong("set-fault"), help: ArgumentHelp("Switch the sandbox served at $API_URL to this fault; starts no sandbox.", valueName: "name"))
+    var setFault: String?
+
+    @Option(name: .customLong("sandbox"), help: ArgumentHelp("With --lift-fault or --set-fault: the served sandbox's URL instead of $API_URL.", valueName: "url"))
+    var sandboxURL: String?
 
     // Positional rather than `--check`: a subcommand option may not share a name with the root's.
     @Argument(help: ArgumentHelp("Runbooks to run: `all` or ids separated by commas.", valueName: "ids"))
@@ -52,15 +63,10 @@ struct DemoCommand: AsyncParsableCommand {
             }
             return
         }
-        var selectedFault: SandboxFault?
-        if let fault {
-            guard let known = SandboxFault(name: fault) else {
-                let suggestion = RunbookSelection.nearest(fault, in: SandboxFault.all.map(\.name))
-                console.error("no fault named \"\(fault)\"\(suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""); see `doctor demo --list-faults`")
-                throw ExitCode(ExitStatus.usage.rawValue)
-            }
-            selectedFault = known
+        if liftFault || setFault != nil || sandboxURL != nil {
+            throw ExitCode(try await controlServedSandbox(console: console))
         }
+        let selectedFault = try fault.map { try Self.known($0, console: console) }
         let sandbox = Sandbox(fault: selectedFault)
         do {
             try sandbox.start()
@@ -117,6 +123,39 @@ struct DemoCommand: AsyncParsableCommand {
         let code = await task.value
         signals.forEach { $0.cancel() }
         throw ExitCode(code)
+    }
+
+    /// The fault named `name`, or a one-line error with a did-you-mean and exit 64.
+    static func known(_ name: String, console: Console) throws -> SandboxFault {
+        guard let known = SandboxFault(name: name) else {
+            let suggestion = RunbookSelection.nearest(name, in: SandboxFault.all.map(\.name))
+            console.error("no fault named \"\(name)\"\(suggestion.map { " (did you mean \"\($0)\"?)" } ?? ""); see `doctor demo --list-faults`")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        return known
+    }
+
+    /// `--lift-fault` / `--set-fault`: talk to a sandbox served elsewhere; nothing is started here.
+    private func controlServedSandbox(console: Console) async throws -> Int32 {
+        let flag = liftFault ? "--lift-fault" : "--set-fault"
+        let conflicting = [(fault != nil, "--fault"), (serve, "--serve"), (interactive, "--interactive"), (runbookIDs != "all", "runbook ids")]
+            .filter(\.0).map(\.1)
+        let problem: String? = if liftFault && setFault != nil {
+            "--lift-fault and --set-fault do not go together"
+        } else if !liftFault && setFault == nil {
+            "--sandbox goes with --lift-fault or --set-fault"
+        } else if !conflicting.isEmpty {
+            "\(flag) talks to a sandbox served elsewhere and starts none: drop " + conflicting.joined(separator: ", ")
+        } else {
+            nil
+        }
+        if let problem {
+            console.error(problem)
+            return ExitStatus.usage.rawValue
+        }
+        let target = try setFault.map { try Self.known($0, console: console) }
+        let base = try sandboxURL ?? options.configurationOrExit().value("API_URL")
+        return await SandboxControl.run(fault: target, base: base, console: console)
     }
 
     /// Ctrl-C or a termination signal cancels the run (its steps end `unknown`, "cancelled") and the

@@ -5,7 +5,8 @@ import Foundation
 /// `doctor demo --serve`: the sandbox kept up as a service to point any command at.
 ///
 /// It prints the variables to export (the sandbox's own: its keys exist nowhere else) and serves
-/// until Ctrl-C, SIGTERM or SIGHUP, then stops the sandbox and its throwaway PostgreSQL.
+/// until Ctrl-C, SIGTERM or SIGHUP, then stops the sandbox and its throwaway PostgreSQL. A fault
+/// switched from another terminal (`doctor demo --lift-fault`) is announced with its UTC time.
 enum SandboxServer {
     /// Serves `sandbox` until a signal; returns the exit status (0 after a clean stop).
     static func serve(_ sandbox: Sandbox, fault: SandboxFault?, databaseMissing: String?, console: Console) async -> Int32 {
@@ -21,6 +22,10 @@ enum SandboxServer {
         for (name, value) in exports(sandbox) {
             FileHandle.standardOutput.write(Data("export \(name)=\(quoted(value))\n".utf8))
         }
+        console.out("# In another terminal, with these exported: doctor demo --lift-fault (or --set-fault NAME) switches the fault "
+            + "while it serves, e.g. under `doctor watch`; or POST {\"fault\": null} to $API_URL\(Sandbox.faultRoute)")
+        // Printed as it happens, so the terminal that serves shows when the fix landed.
+        sandbox.onFaultSwitch { change in console.out("sandbox: " + change.line) }
         console.out("# Then e.g. `doctor --check all` or `doctor` (the interactive session) in another terminal. Ctrl-C stops the sandbox.")
         let stopped = await firstSignal()
         console.error("\(stopped): stopping the sandbox")

@@ -8,33 +8,55 @@ extension Sandbox {
     /// - Returns: nil when the database runs; otherwise why there is none (no PostgreSQL server
     ///   binaries, or the `db-down` fault, which keeps `DATABASE_URL` on a closed port on purpose).
     public func startDatabase() -> String? {
+        // Not while a fault switch runs: it may be making or reseeding the cluster itself.
+        switchLock.withLock { startDatabaseNow() }
+    }
+
+    private func startDatabaseNow() -> String? {
+        lock.withLock { wantsDatabase = true }
+        let fault = self.fault
         if fault == .dbDown { return nil }
         if lock.withLock({ database != nil }) { return nil }
         let cluster: TemporaryPostgres
         do {
-            cluster = try TemporaryPostgres()
-            try cluster.execute("CREATE ROLE payments LOGIN PASSWORD '\(secrets.databasePassword)'")
-            try cluster.execute("CREATE DATABASE payments OWNER payments")
-            try cluster.execute("""
-                SET ROLE payments;
-                CREATE TABLE "Payment" (id text PRIMARY KEY, "stripePaymentIntentId" text UNIQUE NOT NULL,
-                  amount integer NOT NULL, currency text NOT NULL DEFAULT 'usd', status text NOT NULL,
-                  "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
-                CREATE INDEX "Payment_createdAt_idx" ON "Payment" ("createdAt");
-                CREATE TABLE "AiEvent" (id text PRIMARY KEY, type text NOT NULL, payload jsonb,
-                  "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
-                CREATE INDEX "AiEvent_createdAt_idx" ON "AiEvent" ("createdAt");
-                \(payments.insertStatement)
-                \(SandboxAuditEvents.statements(fault: fault))
-                \(Self.migrationStatements(fault: fault))
-                ANALYZE;
-                """, database: "payments")
+            cluster = try makeCluster(port: nil, fault: fault, payments: payments)
         } catch {
             return error.description
         }
         lock.withLock { database = cluster }
         startLoggingEvents()
         return nil
+    }
+
+    /// A cluster with the service's role, database, tables and rows for `fault`, on `port` (nil:
+    /// a free one).
+    func makeCluster(port: UInt16?, fault: SandboxFault?, payments: SandboxPayments) throws(TemporaryPostgresError) -> TemporaryPostgres {
+        let cluster = try TemporaryPostgres(port: port)
+        try cluster.execute("CREATE ROLE payments LOGIN PASSWORD '\(secrets.databasePassword)'")
+        try cluster.execute("CREATE DATABASE payments OWNER payments")
+        try cluster.execute("""
+            SET ROLE payments;
+            \(Self.tableStatements(fault: fault, payments: payments))
+            ANALYZE;
+            """, database: "payments")
+        return cluster
+    }
+
+    /// The service's tables and their rows for `fault`: what a fresh sandbox starts with and what
+    /// a fault switch reseeds. Only the sandbox's own constants go into this text.
+    static func tableStatements(fault: SandboxFault?, payments: SandboxPayments) -> String {
+        """
+        CREATE TABLE "Payment" (id text PRIMARY KEY, "stripePaymentIntentId" text UNIQUE NOT NULL,
+          amount integer NOT NULL, currency text NOT NULL DEFAULT 'usd', status text NOT NULL,
+          "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
+        CREATE INDEX "Payment_createdAt_idx" ON "Payment" ("createdAt");
+        CREATE TABLE "AiEvent" (id text PRIMARY KEY, type text NOT NULL, payload jsonb,
+          "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
+        CREATE INDEX "AiEvent_createdAt_idx" ON "AiEvent" ("createdAt");
+        \(payments.insertStatement)
+        \(SandboxAuditEvents.statements(fault: fault))
+        \(migrationStatements(fault: fault))
+        """
     }
 
     /// Prisma's migrations table as `prisma migrate deploy` leaves it (api-facts §9): the service's

@@ -15,8 +15,12 @@ public final class TemporaryPostgres: @unchecked Sendable {
     public let directory: String
     /// The TCP port on 127.0.0.1.
     public let port: UInt16
-    private let bin: String
+    let bin: String
+    /// The server's `-o` options, kept so `resume()` starts it exactly as before.
+    let options: String
     private let lock = NSLock()
+    /// Held while the server is stopped or started, so `stop()` never races a `resume()`.
+    let lifecycle = NSLock()
     private var watchdog: Watchdog?
 
     /// The folder name's prefix, by which a later run recognises a cluster left behind.
@@ -33,13 +37,17 @@ public final class TemporaryPostgres: @unchecked Sendable {
         return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") }
     }
 
-    /// Creates and starts a cluster; `settings` are extra `-c name=value` server settings.
-    public init(settings: [String: String] = [:]) throws(TemporaryPostgresError) {
+    /// Creates and starts a cluster; `settings` are extra `-c name=value` server settings, `port`
+    /// the one to listen on (nil: a free one).
+    public init(settings: [String: String] = [:], port: UInt16? = nil) throws(TemporaryPostgresError) {
         guard let bin = Self.binDirectory else { throw .notInstalled }
         self.bin = bin
         Self.removeStale(bin: bin)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(Self.folderPrefix + UUID().uuidString.prefix(8)).path
-        port = Self.freePort()
+        self.port = port ?? Self.freePort()
+        var options = "-c listen_addresses=127.0.0.1 -p \(self.port) -k \(directory) -c fsync=off -c synchronous_commit=off"
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
+        self.options = options
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try "\(getpid())\n".write(toFile: "\(directory)/\(Self.ownerFile)", atomically: true, encoding: .utf8)
@@ -60,8 +68,6 @@ public final class TemporaryPostgres: @unchecked Sendable {
         }
         try run("\(bin)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth-local=trust",
                                   "--auth-host=scram-sha-256", "--no-sync", "--no-instructions", "-E", "UTF8"], asServer: true)
-        var options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off"
-        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
         try run("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-o", options, "-l", "\(directory)/log", "-w", "-t", "20", "start"], asServer: true)
     }
 
@@ -82,6 +88,8 @@ public final class TemporaryPostgres: @unchecked Sendable {
     /// Stops the server at once and removes the folder; safe to call more than once.
     public func stop() {
         // The watchdog does it, so a normal exit and a killed process take the same path.
+        lifecycle.lock()
+        defer { lifecycle.unlock() }
         let watchdog = lock.withLock { () -> Watchdog? in
             defer { self.watchdog = nil }
             return self.watchdog

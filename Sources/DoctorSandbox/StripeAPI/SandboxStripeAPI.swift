@@ -21,7 +21,7 @@ final class SandboxStripeAPI: @unchecked Sendable {
     let fault: SandboxFault?
     private let key: String
     let lock = NSLock()
-    private var account: JSONValue = .null
+    var account: JSONValue = .null
     var endpoints: [JSONValue] = []
     var events: [JSONValue] = []
     /// The payment intents, newest first: the payments the sandbox's database holds rows for, and
