@@ -107,6 +107,8 @@ extension Sandbox {
         if !live.isEmpty { fresh.payment.log.seed(fresh.payment.log.all + live) }
         let resends = old.stripe.lock.withLock { old.stripe.resendCalls }
         fresh.stripe.lock.withLock { fresh.stripe.resendCalls += resends }
+        let created = old.stripe.lock.withLock { old.stripe.paymentIntentCalls }
+        fresh.stripe.lock.withLock { fresh.stripe.paymentIntentCalls += created }
     }
 
     /// The Stripe objects a fix does not change keep their ids: the account and each webhook
