@@ -144,6 +144,12 @@ struct PaymentCanaryTests {
         // The intent's client secret never leaves Stripe's answer; the keys never appear.
         #expect(!run.stdout.contains("_secret_"))
         #expect(!run.stdout.contains(environment["STRIPE_SECRET_KEY"]!) && !run.stdout.contains(environment["STRIPE_WEBHOOK_SECRET"]!))
+        // The note lists the payment under Actions taken, with its request id and idempotency key.
+        let store = SessionStore(environment: environment)
+        let session = try #require(report["session"]?.text)
+        let note = try String(contentsOfFile: store.notePath(of: session), encoding: .utf8)
+        #expect(note.contains("## Actions taken") && note.contains("canary payment \(evidence?["payment_intent"]?.text ?? "?")"), "\(note)")
+        #expect(note.contains(evidence?["request_id"]?.text ?? "?") && note.contains(evidence?["idempotency_key"]?.text ?? "?"))
         // The doctor's ledger knows the canary, so the next runs leave it out of their counts.
         let ledger = OwnRequestLedger(stateDirectory: environment["XDG_STATE_HOME"]! + "/doctor")
         #expect(ledger.canaryIntents(since: 0) == [evidence?["payment_intent"]?.text ?? ""])

@@ -37,6 +37,21 @@ public enum PaymentCanary {
         isCanary(object: event["data"]?["object"], known: known)
     }
 
+    /// Each canary payment a session made, as "Actions taken" lists it: when, the payment intent,
+    /// its request id and idempotency key, and what came of it (the step's summary).
+    public static func actions(in record: SessionRecord) -> [String] {
+        var seen: Set<String> = []
+        return record.allSteps.compactMap { _, step -> String? in
+            guard step.kind == PaymentCanaryCheck.name, case let .string(intent)? = step.evidence["payment_intent"],
+                  seen.insert(intent).inserted else { return nil }
+            var made = "\(UTCTime.string(step.startedAt, .iso8601)) canary payment \(intent) (\(testCard), test mode"
+            if case let .string(key)? = step.evidence["idempotency_key"] { made += ", idempotency key \(key)" }
+            made += ")"
+            if case let .string(request)? = step.evidence["request_id"] { made += ", request \(request)" }
+            return made + ": \(step.status.rawValue) — \(step.summary)"
+        }
+    }
+
     /// The canary payment intents the ledger knows from the last 31 days (none without a ledger).
     static func known(_ context: CheckContext) -> Set<String> {
         let since = Int64(Date().timeIntervalSince1970 * 1000) - 31 * 86_400_000

@@ -88,7 +88,7 @@ extension EscalationSummary {
             team: .stripe, session: record.info.id, windowStart: record.info.startedAt,
             windowEnd: record.endedAt ?? record.lastEventAt, fields: fields, criteria: criteria, verdict: verdict,
             escalate: escalate, findings: facts.findings, ruledOut: facts.ruledOut, notes: facts.notes)
-        summary.actionsTaken = record.actions.map(\.line)
+        summary.actionsTaken = record.actions.map(\.line) + PaymentCanary.actions(in: record)
         return summary
     }
 }

@@ -95,13 +95,17 @@ public enum IncidentNote {
             lines.append("")
         }
 
-        if !session.actions.isEmpty {
+        let canaries = PaymentCanary.actions(in: session)
+        if !session.actions.isEmpty || !canaries.isEmpty {
             lines.append("## Actions taken")
             lines.append("")
-            let healed = session.actions.filter(\.healed).count
-            lines.append("Resent with `doctor replay --confirm`: healed \(healed) of \(session.actions.count).")
-            lines.append("")
-            for action in session.actions { lines.append("- \(code(action.line))") }
+            if !session.actions.isEmpty {
+                let healed = session.actions.filter(\.healed).count
+                lines.append("Resent with `doctor replay --confirm`: healed \(healed) of \(session.actions.count).")
+                lines.append("")
+                for action in session.actions { lines.append("- \(code(action.line))") }
+            }
+            for canary in canaries { lines.append("- \(code(canary))") }
             lines.append("")
         }
 

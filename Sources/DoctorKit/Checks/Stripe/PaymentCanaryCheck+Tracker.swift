@@ -2,9 +2,10 @@ import Foundation
 
 /// One canary payment under way: made, then followed hop by hop as the doctor sees each.
 ///
-/// Every time is the doctor's own clock (a continuous one), read when it first saw the hop: the
-/// payment confirmed (Stripe's answer), the event listed, the event's row, the payment's row. The
-/// rows are polled every 100 ms, so each hop is known to about that.
+/// Every hop is timed on the doctor's own clock (a continuous one), read when it first saw it: the
+/// payment confirmed (Stripe's answer), the event's row, the payment's row; the rows are polled
+/// every 100 ms, so each hop is known to about that. The event's own time is Stripe's (whole
+/// seconds), kept as evidence, never subtracted from the doctor's clock.
 struct CanaryTracker {
     let client: StripeClient
     let connection: PostgresConnection
@@ -23,7 +24,8 @@ struct CanaryTracker {
     private(set) var sent = ContinuousClock.now
     private(set) var confirmed: ContinuousClock.Instant?
     private(set) var eventID: String?
-    private(set) var eventSeen: ContinuousClock.Instant?
+    /// The event's `created` (Stripe's clock, whole seconds).
+    private(set) var eventCreated: Int?
     private(set) var delivered: ContinuousClock.Instant?
     private(set) var recorded: ContinuousClock.Instant?
 
@@ -100,7 +102,7 @@ struct CanaryTracker {
                     maxItems: 100, deadline: context.deadline),
                    let event = listed.items.first(where: { $0["data"]?["object"]?.string("id") == intent }) {
                     eventID = event.string("id")
-                    eventSeen = ContinuousClock.now
+                    eventCreated = event.int("created")
                 }
             }
             if let eventID, delivered == nil {
@@ -127,6 +129,7 @@ struct CanaryTracker {
                                 evidence: evidence)
         }
         if let eventID { evidence["event_id"] = .string(eventID) }
+        if let eventCreated { evidence["event_created"] = .string(UTCTime.string(Date(timeIntervalSince1970: TimeInterval(eventCreated)), .iso8601)) }
         if let delivered { evidence["payment_to_delivered_ms"] = .int(Int((delivered - confirmed).milliseconds)) }
         if let recorded { evidence["payment_to_row_ms"] = .int(Int((recorded - confirmed).milliseconds)) }
         let made = "a \(price) canary payment \(intent)"
