@@ -191,6 +191,20 @@ struct PaymentCanaryTests {
         }
     }
 
+    @Test("a wrong secret or an endpoint Stripe cannot deliver to explains a lost canary: one problem; a lost write stays its own")
+    func oneDiagnosis() {
+        let canary = DiagnosisTests.step("canary-payment", PaymentCanaryCheck.name, .fail, "Stripe has not delivered the canary's evt_1")
+        for cause in [DiagnosisTests.step("webhook-secret-match", "webhook-secret", .fail, "HTTP 400"),
+                      DiagnosisTests.step("stripe-endpoint", "stripe-endpoint", .fail, "the endpoint is disabled")] {
+            let diagnosis = Diagnosis(DiagnosisTests.report([("webhooks-not-arriving", [cause, canary])]))
+            #expect(diagnosis.problems.map(\.id) == [cause.id])
+            #expect(diagnosis.symptoms.map(\.id) == ["canary-payment"])
+        }
+        let unrelated = DiagnosisTests.step("env-vars", "env", .fail, "SENTRY_DSN missing")
+        let diagnosis = Diagnosis(DiagnosisTests.report([("missing-db-records", [unrelated, canary])]))
+        #expect(Set(diagnosis.problems.map(\.id)) == ["env-vars", "canary-payment"])
+    }
+
     // MARK: Left out of every other count
 
     @Test("Stripe objects marked as the doctor's, or carrying a known canary intent, are canaries; others are not")

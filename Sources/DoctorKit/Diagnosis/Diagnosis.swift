@@ -141,7 +141,10 @@ public struct Diagnosis: Sendable {
     /// and so what the service being down explains).
     static func explain(_ findings: [Finding]) -> [Finding] {
         var explained = findings
-        let causes = findings.indices.filter { findings[$0].status == .fail && findings[$0].layer < .configuration }
+        let causes = findings.indices.filter { index in
+            findings[index].status == .fail
+                && (findings[index].layer < .configuration || Self.deliveryCauses.contains(findings[index].kind))
+        }
             .sorted { findings[$0].layer < findings[$1].layer }
         var direct: [Int: Int] = [:]
         for index in findings.indices {
@@ -166,10 +169,15 @@ public struct Diagnosis: Sendable {
     /// wrong key, secret or database stays a problem of its own.
     static func accounts(for finding: Finding, by cause: Finding) -> Bool {
         guard finding.layer > cause.layer else { return false }
+        // A secret the service does not verify with, or an endpoint Stripe cannot deliver to, is
+        // why the canary payment never reached the service: one problem, not two.
+        if Self.deliveryCauses.contains(cause.kind) {
+            return finding.kind == PaymentCanaryCheck.name
+        }
         // A service clock beyond the signature tolerance rejects every delivery and the doctor's
         // signed probe, and its logs say so; it does not slow or stop the service.
         if cause.kind == "clock-skew" {
-            return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume"].contains(finding.kind)
+            return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume", PaymentCanaryCheck.name].contains(finding.kind)
         }
         // A migration that never finished leaves its tables and columns missing (P2021/P2022).
         if cause.kind == "prisma-migrations" {
@@ -188,11 +196,14 @@ public struct Diagnosis: Sendable {
         }
     }
 
+    /// Configuration findings that can explain something else: what stops Stripe's deliveries.
+    static let deliveryCauses: Set<String> = ["webhook-secret", "stripe-endpoint"]
+
     /// Findings that follow from a database that does not answer.
     static func needsDatabase(_ finding: Finding) -> Bool {
         let kinds: Set<String> = ["postgres-pool", "postgres-schema", "reconciliation", "reconciliation-job",
                                   "duplicate-processing", "audit-retention", "refunds-disputes", "prisma-accelerate",
-                                  "prisma-migrations", "webhook-e2e"]
+                                  "prisma-migrations", "webhook-e2e", PaymentCanaryCheck.name]
         if kinds.contains(finding.kind) { return true }
         return finding.kind == "log-scan" && finding.steps.contains { $0.step.contains("database") }
     }
