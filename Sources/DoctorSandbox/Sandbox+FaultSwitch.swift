@@ -82,10 +82,8 @@ extension Sandbox {
                 try switchDatabase(to: newFault, payments: fresh.stripe.payments)
             }
             carryOver(from: old, to: fresh)
-            if let port {
-                wire(fresh, port: port)
-                keepIDs(from: old.stripe, in: fresh.stripe)
-            }
+            // The account, the endpoints and the deploy history keep their ids (`SandboxSecrets.stable`).
+            if let port { wire(fresh, port: port) }
             if newFault != .dbDown && lock.withLock({ database != nil }) { startLoggingEvents(fresh) }
             router.current = fresh
             change = SandboxFaultSwitch(from: old.payment.fault, to: newFault, at: Date())
@@ -109,25 +107,6 @@ extension Sandbox {
         fresh.stripe.lock.withLock { fresh.stripe.resendCalls += resends }
         let created = old.stripe.lock.withLock { old.stripe.paymentIntentCalls }
         fresh.stripe.lock.withLock { fresh.stripe.paymentIntentCalls += created }
-    }
-
-    /// The Stripe objects a fix does not change keep their ids: the account and each webhook
-    /// endpoint (matched by what it is for), so a watch compares like with like across a switch.
-    private func keepIDs(from old: SandboxStripeAPI, in fresh: SandboxStripeAPI) {
-        let (account, endpoints) = old.lock.withLock { (old.account, old.endpoints) }
-        func key(_ endpoint: JSONValue) -> String {
-            if case let .string(text)? = endpoint["description"] { return text }
-            if case let .string(url)? = endpoint["url"] { return url }
-            return ""
-        }
-        let ids = Dictionary(endpoints.map { (key($0), $0["id"]) }, uniquingKeysWith: { first, _ in first })
-        fresh.lock.withLock {
-            if let id = account["id"] { fresh.account = fresh.account.replacing("id", with: id) }
-            fresh.endpoints = fresh.endpoints.map { endpoint in
-                guard let id = ids[key(endpoint)] ?? nil else { return endpoint }
-                return endpoint.replacing("id", with: id)
-            }
-        }
     }
 
     /// The database side of a switch: `db-down` stops the server, anything else has it running

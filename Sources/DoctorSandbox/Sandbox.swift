@@ -210,6 +210,24 @@ public struct SandboxSecrets: Sendable {
 
     static func webhookSecret() -> String { "whsec_" + random(32, from: alphanumerics) }
 
+    /// The same `count` characters of `alphabet` for the same `seed`, every run: the ids of what
+    /// stays the same from one sandbox to the next (its deploy history, its Stripe account and
+    /// endpoints), so `doctor diff` between two demo runs shows what the fault changed, not noise.
+    /// Ids only: a secret is never made this way.
+    static func stable(_ count: Int, from alphabet: String, seed: String) -> String {
+        var state: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in seed.utf8 { state = (state ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let characters = Array(alphabet)
+        return String((0..<count).map { _ in
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var mixed = state
+            mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
+            mixed ^= mixed >> 31
+            return characters[Int(mixed % UInt64(characters.count))]
+        })
+    }
+
     static func random(_ count: Int, from alphabet: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let characters = Array(alphabet)

@@ -36,6 +36,27 @@ private func switchOffPool(_ sandbox: Sandbox, to fault: SandboxFault?) async th
 
 @Suite("Sandbox fault switch", .serialized)
 struct SandboxFaultSwitchTests {
+    @Test("two sandboxes share their deploy history, Stripe account and endpoint ids, never their keys; a fault's own deploys are new")
+    func stableIDs() {
+        func ids(_ sandbox: Sandbox) -> (deploys: [String], account: String?, endpoints: [String]) {
+            let api = sandbox.api
+            let deploys = api.render.service.deploys.map(\.id)
+            let (account, endpoints) = api.stripe.lock.withLock { (api.stripe.account, api.stripe.endpoints) }
+            return (deploys, account["id"]?.text, endpoints.compactMap { $0["id"]?.text })
+        }
+        let (a, b, failed) = (Sandbox(), Sandbox(), Sandbox(fault: .deployFailed))
+        try? a.start()
+        try? b.start()
+        try? failed.start()
+        defer { a.stop(); b.stop(); failed.stop() }
+        #expect(ids(a).deploys == ids(b).deploys && ids(a).account == ids(b).account && ids(a).endpoints == ids(b).endpoints)
+        #expect(!ids(a).endpoints.isEmpty && ids(a).account != nil)
+        #expect(a.environment["STRIPE_SECRET_KEY"] != b.environment["STRIPE_SECRET_KEY"])
+        #expect(a.environment["STRIPE_WEBHOOK_SECRET"] != b.environment["STRIPE_WEBHOOK_SECRET"])
+        #expect(Array(ids(failed).deploys.dropFirst(2)) == ids(a).deploys)
+        #expect(!ids(a).deploys.contains(ids(failed).deploys[0]))
+    }
+
     @Test("wrong-secret lifted: the same secrets, port and Stripe ids; a signed delivery now verifies; the switch is announced")
     func liftWrongSecret() throws {
         let sandbox = Sandbox(fault: .wrongSecret)

@@ -64,20 +64,21 @@ struct SandboxRenderService: Sendable {
         var finished = nowMS - (2 * 86_400 + 17 * 60) * 1000
         for index in 0..<historyCount {
             deploys.append(deploy(status: index == 0 ? "live" : "deactivated", trigger: index % 6 == 5 ? "manual" : "new_commit",
-                                  message: commitMessages[index % commitMessages.count], finished: finished, buildSeconds: 150 + index * 37 % 90))
+                                  message: commitMessages[index % commitMessages.count], finished: finished, buildSeconds: 150 + index * 37 % 90,
+                                  seed: "history \(index)"))
             finished -= (29 + index * 7 % 50) * 3_600_000 + index * 61_000
         }
         if fault == .deployFailed {
             // The two newest failed within the hour: a build that broke, then a build that crashed on start.
             deploys.insert(deploy(status: "build_failed", trigger: "new_commit",
                                   message: "Move webhook handler to routes/webhooks and upgrade Prisma",
-                                  finished: nowMS - 48 * 60_000, buildSeconds: 95), at: 0)
+                                  finished: nowMS - 48 * 60_000, buildSeconds: 95, seed: "build_failed"), at: 0)
             deploys.insert(deploy(status: "update_failed", trigger: "new_commit",
                                   message: "Fix import path of the webhook router",
-                                  finished: nowMS - 14 * 60_000, buildSeconds: 360), at: 0)
+                                  finished: nowMS - 14 * 60_000, buildSeconds: 360, seed: "update_failed"), at: 0)
         }
         return SandboxRenderService(
-            id: id, ownerID: "tea-" + lowercaseID(20), instance: id + "-" + lowercaseID(5), failedInstance: id + "-" + lowercaseID(5),
+            id: id, ownerID: "tea-" + SandboxSecrets.stable(20, from: "0123456789abcdefghijklmnopqrstuvwxyz", seed: "owner"), instance: id + "-" + lowercaseID(5), failedInstance: id + "-" + lowercaseID(5),
             created: nowMS - 190 * 86_400_000, deploys: deploys, suspendedAt: fault == .suspended ? nowMS - 35 * 60_000 : nil)
     }
 
@@ -109,10 +110,13 @@ struct SandboxRenderService: Sendable {
         ])
     }
 
-    private static func deploy(status: String, trigger: String, message: String, finished: Int, buildSeconds: Int) -> Deploy {
+    /// A deploy whose id and commit come from `seed`: the same history in every sandbox.
+    private static func deploy(status: String, trigger: String, message: String, finished: Int, buildSeconds: Int, seed: String) -> Deploy {
         let created = finished - buildSeconds * 1000
         return Deploy(
-            id: "dep-" + lowercaseID(20), status: status, trigger: trigger, commitID: hexID(40), commitMessage: message,
+            id: "dep-" + SandboxSecrets.stable(20, from: "0123456789abcdefghijklmnopqrstuvwxyz", seed: "deploy " + seed),
+            status: status, trigger: trigger, commitID: SandboxSecrets.stable(40, from: "0123456789abcdef", seed: "commit " + seed),
+            commitMessage: message,
             commitCreated: created - 41_000, created: created, started: created + 3_000, finished: finished)
     }
 

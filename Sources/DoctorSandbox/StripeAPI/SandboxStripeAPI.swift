@@ -290,7 +290,9 @@ final class SandboxStripeAPI: @unchecked Sendable {
 
     static func endpoint(url: String, events: [String], status: String, description: String?, created: Int) -> JSONValue {
         .object([
-            ("id", .string("we_" + randomID(24))), ("object", .string("webhook_endpoint")),
+            // The same endpoint has the same id in every sandbox (see `SandboxSecrets.stable`).
+            ("id", .string("we_" + SandboxSecrets.stable(24, from: alphabet, seed: "endpoint \(description ?? "") \(events)"))),
+            ("object", .string("webhook_endpoint")),
             ("api_version", .string(apiVersion)), ("application", .null), ("created", .int(created)),
             ("description", description.map { .string($0) } ?? .null),
             ("enabled_events", .array(events.map { .string($0) })), ("livemode", .bool(false)),
@@ -316,7 +318,7 @@ final class SandboxStripeAPI: @unchecked Sendable {
 
     static func account(created: Int) -> JSONValue {
         .object([
-            ("id", .string("acct_1" + randomID(15))), ("object", .string("account")),
+            ("id", .string("acct_1" + SandboxSecrets.stable(15, from: alphabet, seed: "account"))), ("object", .string("account")),
             ("business_profile", .object([("name", .string("Payments API sandbox")), ("url", .null)])),
             ("charges_enabled", .bool(true)), ("country", .string("US")), ("created", .int(created)),
             ("default_currency", .string("usd")), ("details_submitted", .bool(true)),
@@ -326,9 +328,10 @@ final class SandboxStripeAPI: @unchecked Sendable {
         ])
     }
 
+    static let alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
     static func randomID(_ count: Int) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        return String((0..<count).map { _ in alphabet.randomElement()! })
+        String((0..<count).map { _ in alphabet.randomElement()! })
     }
 
     /// JSON indented by two spaces, keys in the order given, as Stripe's API writes it.
