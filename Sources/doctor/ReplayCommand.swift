@@ -46,12 +46,9 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configurationOrExit()
         let console = Console(redactor: Redactor(configuration))
-        if confirm && options.readOnly {
-            console.error("refused: --read-only forbids resending events (a resend is a request with a side effect); run without --read-only")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
-        if confirm && !yes && !Console.stdinIsTerminal {
-            console.error("refused: --confirm without a terminal needs --yes as well")
+        if confirm, let refusal = ActionRefusal.check(.resend, readOnly: options.readOnly, terminal: Console.stdinIsTerminal,
+                                                      confirmedWithoutTerminal: yes, noTerminalAllow: "--yes") {
+            console.error(refusal.message)
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         let store = SessionStore()
@@ -79,7 +76,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         if confirm && replayer.mode == "live" && !live {
-            console.error("refused: STRIPE_SECRET_KEY is a live-mode key; add --live to resend live events")
+            console.error(ActionRefusal.liveKey(.resend, allow: "--live").message)
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         let deadline = ContinuousClock.now + options.runOptions.timeout

@@ -74,7 +74,7 @@ struct RunOptionsGroup: ParsableArguments {
             throw ValidationError("--concurrency must be from 1 to 64")
         }
         if canary && readOnly {
-            throw ValidationError("refused: --read-only forbids the canary payment (--canary): a payment is a write")
+            throw ValidationError(ActionRefusal.readOnly(.canary).message + " (--canary)")
         }
     }
 

@@ -82,6 +82,16 @@ struct PaymentCanaryTests {
         #expect(answer.json?["error"]?["message"]?.text.contains("exists in test mode") == true)
     }
 
+    @Test("an action is refused under --read-only first, then without a terminal unless confirmed; each face names its own stand-in")
+    func refusalOrder() {
+        #expect(ActionRefusal.check(.canary, readOnly: true, terminal: false, confirmedWithoutTerminal: false, noTerminalAllow: "--yes") == .readOnly(.canary))
+        #expect(ActionRefusal.check(.resend, readOnly: false, terminal: false, confirmedWithoutTerminal: false, noTerminalAllow: "--yes")?.message
+                == "refused: without a terminal the confirmation cannot be typed; --yes stands for it")
+        #expect(ActionRefusal.check(.resend, readOnly: false, terminal: false, confirmedWithoutTerminal: true, noTerminalAllow: "--yes") == nil)
+        #expect(ActionRefusal.check(.canary, readOnly: false, terminal: true, confirmedWithoutTerminal: false, noTerminalAllow: "`canary confirm yes`") == nil)
+        #expect(ActionRefusal.readOnly(.canary).message.hasPrefix("refused: --read-only forbids the canary payment"))
+    }
+
     // MARK: Through the binary
 
     static func environment(_ sandbox: Sandbox) throws -> [String: String] {

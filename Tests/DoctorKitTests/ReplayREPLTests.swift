@@ -35,7 +35,7 @@ struct ReplayREPLTests {
         let unconfirmed = try DoctorProcess.run(["demo", "--interactive", "--fault", "missing-payment"],
                                                 stdin: "run missing-db-records\nreplay confirm\n")
         #expect(unconfirmed.exitCode == 2 || unconfirmed.exitCode == 64, "\(unconfirmed.stdout)")
-        #expect(unconfirmed.stderr.contains("refused: without a terminal the confirmation is `replay confirm yes`"), "\(unconfirmed.stderr)")
+        #expect(unconfirmed.stderr.contains("refused: without a terminal the confirmation cannot be typed; `replay confirm yes` stands for it"), "\(unconfirmed.stderr)")
         #expect(!unconfirmed.stdout.contains("healed"))
         let readOnly = try DoctorProcess.run(["demo", "--interactive", "--fault", "missing-payment", "--read-only"],
                                              stdin: "run missing-db-records\nreplay confirm yes\n")

@@ -14,12 +14,9 @@ extension InteractiveSession {
             return
         }
         let confirm = words.contains("confirm")
-        if confirm && diagnosis.options.readOnly {
-            refuse("refused: --read-only forbids the canary payment (a payment is a write)")
-            return
-        }
-        if confirm && !setup.interactive && !words.contains("yes") {
-            refuse("refused: without a terminal the confirmation is `canary confirm yes`")
+        if confirm, let refusal = ActionRefusal.check(.canary, readOnly: diagnosis.options.readOnly, terminal: setup.interactive,
+                                                      confirmedWithoutTerminal: words.contains("yes"), noTerminalAllow: "`canary confirm yes`") {
+            refuse(refusal.message)
             return
         }
         let candidates = diagnosis.runbooks.flatMap { runbook in

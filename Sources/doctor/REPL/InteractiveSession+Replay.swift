@@ -14,12 +14,9 @@ extension InteractiveSession {
             return
         }
         let confirm = words.contains("confirm")
-        if confirm && diagnosis.options.readOnly {
-            refuse("refused: --read-only forbids resending events (a resend is a request with a side effect)")
-            return
-        }
-        if confirm && !setup.interactive && !words.contains("yes") {
-            refuse("refused: without a terminal the confirmation is `replay confirm yes`")
+        if confirm, let refusal = ActionRefusal.check(.resend, readOnly: diagnosis.options.readOnly, terminal: setup.interactive,
+                                                      confirmedWithoutTerminal: words.contains("yes"), noTerminalAllow: "`replay confirm yes`") {
+            refuse(refusal.message)
             return
         }
         let inputs = ReplayInputs(results: diagnosis.results)
@@ -35,7 +32,7 @@ extension InteractiveSession {
             return
         }
         if confirm && replayer.mode == "live" && !words.contains("live") {
-            refuse("refused: STRIPE_SECRET_KEY is a live-mode key; `replay confirm live` resends live events")
+            refuse(ActionRefusal.liveKey(.resend, allow: "`replay confirm live`").message)
             return
         }
         let deadline = ContinuousClock.now + diagnosis.options.timeout
