@@ -232,44 +232,14 @@ struct SandboxFaultSwitchEndToEndTests {
 
     @Test("doctor demo --serve --fault wrong-secret: --lift-fault with its exports switches it, the served process says so, SIGTERM exits 0")
     func servedLift() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DoctorProcess.binary)
-        process.arguments = ["demo", "--serve", "--fault", "wrong-secret"]
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: home) }
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home, "XDG_STATE_HOME": home]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        let bound = process
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if bound.isRunning { bound.terminate() } }
-        func read(until marker: String, into text: inout String) {
-            let deadline = Date().addingTimeInterval(20)
-            while !text.contains(marker), Date() < deadline {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-        }
-        var text = ""
-        read(until: "Ctrl-C stops the sandbox", into: &text)
-        #expect(text.contains("doctor demo --lift-fault"), "\(text)")
-        var exports: [String: String] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
-            let body = line.dropFirst("export ".count)
-            guard let equals = body.firstIndex(of: "=") else { continue }
-            exports[String(body[..<equals])] = String(body[body.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
-        }
+        let served = try ServedSandbox(["--fault", "wrong-secret"])
+        let exports = served.exports()
+        #expect(served.text.contains("doctor demo --lift-fault"), "\(served.text)")
         let lift = try DoctorProcess.run(["demo", "--lift-fault"], environment: exports)
         #expect(lift.exitCode == 0 && lift.stdout.contains("fault wrong-secret lifted"), "\(lift.stdout)\(lift.stderr)")
-        read(until: "UTC: healthy", into: &text)
-        #expect(text.range(of: #"sandbox: fault wrong-secret lifted at \d\d:\d\d:\d\d UTC: healthy"#, options: .regularExpression) != nil, "\(text)")
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        served.read(until: "UTC: healthy")
+        #expect(served.text.range(of: #"sandbox: fault wrong-secret lifted at \d\d:\d\d:\d\d UTC: healthy"#, options: .regularExpression) != nil, "\(served.text)")
+        #expect(served.terminate() == 0)
     }
 }
 
