@@ -102,9 +102,7 @@ struct PaymentCanaryTests {
 
     /// A runbook with the shipped canary step and a short `within`, so a lost canary is told in seconds.
     static func canaryRunbooks(within: String = "3s") throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-canary-runbooks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try """
+        try temporaryRunbooks(["canary.yml": """
             version: 1
             id: canary
             title: Canary
@@ -116,8 +114,7 @@ struct PaymentCanaryTests {
                 with: { url: "${API_URL}/api/webhooks/stripe", within: \(within) }
                 thresholds: { warn: 1s, fail: 5s }
                 timeout: 15s
-            """.write(to: folder.appendingPathComponent("canary.yml"), atomically: true, encoding: .utf8)
-        return folder.path
+            """])
     }
 
     @Test("without --canary it is a dry run that makes no payment; with it the payment reaches both rows, hop by hop, and the session keeps its ids; nothing secret is printed")

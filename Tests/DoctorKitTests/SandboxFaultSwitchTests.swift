@@ -164,9 +164,7 @@ private final class Switches: @unchecked Sendable {
 
 /// A one-step runbook folder: the live webhook-secret probe, the step `wrong-secret` fails.
 private func secretRunbooks() throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-switch-runbooks-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try """
+    try temporaryRunbooks(["secret.yml": """
         version: 1
         id: secret
         title: Secret
@@ -179,8 +177,7 @@ private func secretRunbooks() throws -> String {
             thresholds: { warn: 1s, fail: 5s }
             timeout: 10s
             hint: Copy the endpoint's signing secret.
-        """.write(to: folder.appendingPathComponent("secret.yml"), atomically: true, encoding: .utf8)
-    return folder.path
+        """])
 }
 
 @Suite("Sandbox fault switch through the binary", .serialized)

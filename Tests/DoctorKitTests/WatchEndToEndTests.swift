@@ -5,9 +5,7 @@ import DoctorSandbox
 
 /// A one-step runbook folder: the health check of `API_URL`.
 private func healthRunbooks() throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-watch-runbooks-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try """
+    try temporaryRunbooks(["health.yml": """
         version: 1
         id: health
         title: Health
@@ -20,8 +18,7 @@ private func healthRunbooks() throws -> String {
             thresholds: { warn: 1s, fail: 1500ms }
             timeout: 2s
             hint: The API is down or redeploying.
-        """.write(to: folder.appendingPathComponent("health.yml"), atomically: true, encoding: .utf8)
-    return folder.path
+        """])
 }
 
 @Suite("Watch through the binary", .serialized)
