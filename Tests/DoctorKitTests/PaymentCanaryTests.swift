@@ -162,6 +162,18 @@ struct PaymentCanaryTests {
         #expect(ledger.canaryIntents(since: 0) == [evidence?["payment_intent"]?.text ?? ""])
     }
 
+    @Test("in the interactive session: `canary` is the dry run, `canary confirm` without a terminal is refused, `canary confirm yes` makes the payment")
+    func interactive() throws {
+        try #require(TemporaryPostgres.binDirectory != nil, "the canary test needs PostgreSQL's server binaries")
+        let run = try DoctorProcess.run(["demo", "--interactive"], stdin: "canary\ncanary confirm\ncanary confirm yes\nquit\n")
+        #expect(run.stdout.contains("dry run, no payment made"), "\(run.stdout)")
+        #expect(run.stderr.contains("refused: without a terminal the confirmation cannot be typed; `canary confirm yes` stands for it"), "\(run.stderr)")
+        #expect(run.stdout.contains("canary payment pi_") && run.stdout.contains("reached the database"), "\(run.stdout)")
+        let readOnly = try DoctorProcess.run(["demo", "--interactive", "--read-only"], stdin: "canary confirm yes\nquit\n")
+        #expect(readOnly.stderr.contains("refused: --read-only forbids the canary payment"), "\(readOnly.stderr)")
+        #expect(!readOnly.stdout.contains("canary payment pi_"))
+    }
+
     @Test("refused for a live key and under --read-only, with no payment asked of Stripe; --canary with --read-only is a usage error")
     func refusedForLiveAndReadOnly() throws {
         let live = "sk_live_" + SandboxSecrets.random(24, from: SandboxSecrets.alphanumerics)

@@ -8,17 +8,8 @@ extension InteractiveSession {
     /// Without a terminal the confirmation cannot be typed: `canary confirm yes` stands for it. The
     /// step itself refuses a live-mode key and says so; `--read-only` refuses it here.
     func canary(_ argument: String) {
-        let words = Set(argument.split(separator: " ").map { $0.lowercased() })
-        guard words.isSubset(of: ["confirm", "yes"]), words.isEmpty || words.contains("confirm") else {
-            refuse("usage: canary [confirm [yes]]")
-            return
-        }
+        guard let words = actionWords(argument, command: "canary", action: .canary) else { return }
         let confirm = words.contains("confirm")
-        if confirm, let refusal = ActionRefusal.check(.canary, readOnly: diagnosis.options.readOnly, terminal: setup.interactive,
-                                                      confirmedWithoutTerminal: words.contains("yes"), noTerminalAllow: "`canary confirm yes`") {
-            refuse(refusal.message)
-            return
-        }
         let candidates = diagnosis.runbooks.flatMap { runbook in
             runbook.steps.filter { $0.kind == PaymentCanaryCheck.name }.map { (runbook, $0) }
         }

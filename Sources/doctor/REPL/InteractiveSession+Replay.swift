@@ -8,17 +8,8 @@ extension InteractiveSession {
     /// Without a terminal the confirmation cannot be typed: `replay confirm yes` stands for it, as
     /// `--yes` does for the command. A live-mode key needs `live` as well, as `--live` does.
     func replay(_ argument: String) {
-        let words = Set(argument.split(separator: " ").map { $0.lowercased() })
-        guard words.isSubset(of: ["confirm", "yes", "live"]), words.isEmpty || words.contains("confirm") else {
-            refuse("usage: replay [confirm [yes] [live]]")
-            return
-        }
+        guard let words = actionWords(argument, command: "replay", extra: ["live"], action: .resend) else { return }
         let confirm = words.contains("confirm")
-        if confirm, let refusal = ActionRefusal.check(.resend, readOnly: diagnosis.options.readOnly, terminal: setup.interactive,
-                                                      confirmedWithoutTerminal: words.contains("yes"), noTerminalAllow: "`replay confirm yes`") {
-            refuse(refusal.message)
-            return
-        }
         let inputs = ReplayInputs(results: diagnosis.results)
         guard !inputs.isEmpty else {
             console.out("nothing to replay: no undelivered event and no succeeded payment without a row in this session (run missing-db-records or webhooks-not-arriving first)")
