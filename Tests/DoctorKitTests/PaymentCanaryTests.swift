@@ -31,6 +31,7 @@ struct PaymentCanaryTests {
             ("amount=50", "parameter_missing", "currency"),
             ("amount=10&currency=usd", "amount_too_small", "amount"),
             ("amount=50&currency=usd&colour=red", "parameter_unknown", "colour"),
+            ("amount=50&currency=usd&confirm=yes", "parameter_invalid_boolean", "confirm"),
             ("amount=50&currency=usd&payment_method=pm_card_visa&confirm=true", nil, "return_url"),
             ("amount=50&currency=usd&payment_method=pm_card_nope&confirm=true&payment_method_types%5B%5D=card", "resource_missing", "payment_method"),
         ]
@@ -157,6 +158,12 @@ struct PaymentCanaryTests {
         let note = try String(contentsOfFile: store.notePath(of: session), encoding: .utf8)
         #expect(note.contains("## Actions taken") && note.contains("canary payment \(evidence?["payment_intent"]?.text ?? "?")"), "\(note)")
         #expect(note.contains(evidence?["request_id"]?.text ?? "?") && note.contains(evidence?["idempotency_key"]?.text ?? "?"))
+        // Nothing the doctor wrote (journal, note, ledger) holds the client secret or a key.
+        let written = FileManager.default.enumerator(atPath: environment["XDG_STATE_HOME"]!)?.compactMap { $0 as? String } ?? []
+        for file in written {
+            guard let text = try? String(contentsOfFile: environment["XDG_STATE_HOME"]! + "/" + file, encoding: .utf8) else { continue }
+            #expect(!text.contains("_secret_") && !text.contains(environment["STRIPE_SECRET_KEY"]!), "\(file)")
+        }
         // The doctor's ledger knows the canary, so the next runs leave it out of their counts.
         let ledger = OwnRequestLedger(stateDirectory: environment["XDG_STATE_HOME"]! + "/doctor")
         #expect(ledger.canaryIntents(since: 0) == [evidence?["payment_intent"]?.text ?? ""])

@@ -85,6 +85,11 @@ extension SandboxStripeAPI {
         if currency == "usd" && amount < 50 {
             return error(400, type: "invalid_request_error", code: "amount_too_small", message: "Amount must be at least $0.50 usd", param: "amount")
         }
+        for name in ["confirm", "automatic_payment_methods[enabled]", "off_session"] {
+            if let value = fields[name], value != "true" && value != "false" {
+                return error(400, type: "invalid_request_error", code: "parameter_invalid_boolean", message: "Invalid boolean: \(value)", param: name)
+            }
+        }
         let confirm = fields["confirm"] == "true"
         let method = fields["payment_method"]
         if let method {
