@@ -19,13 +19,14 @@ extension Sandbox {
             case let .failure(refusal): return Self.faultError(400, refusal.message)
             case let .success(fault): requested = fault
             }
-            let previous = fault
+            // The fault before this switch as the switch itself saw it, under its lock.
+            let change: SandboxFaultSwitch
             do {
-                try switchFault(to: requested)
+                change = try switchFault(to: requested)
             } catch {
                 return Self.faultError(500, "the fault was not switched: \(error.description)")
             }
-            return Self.faultAnswer(requested, previous: .some(previous))
+            return Self.faultAnswer(change.to, previous: .some(change.from))
         default:
             return ServerResponse.json(405, #"{"error":"use GET or POST"}"#, headers: [("Allow", "GET, POST")])
         }

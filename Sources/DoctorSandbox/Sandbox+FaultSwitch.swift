@@ -69,7 +69,8 @@ extension Sandbox {
     /// `db-down` stops the cluster's server (its data kept) and lifting it starts it again on the
     /// same port, so `DATABASE_URL` never changes. Blocks for as long as PostgreSQL takes: call it
     /// off the cooperative pool.
-    public func switchFault(to newFault: SandboxFault?) throws(SandboxFaultSwitchError) {
+    @discardableResult
+    public func switchFault(to newFault: SandboxFault?) throws(SandboxFaultSwitchError) -> SandboxFaultSwitch {
         let change: SandboxFaultSwitch
         do {
             switchLock.lock()
@@ -90,6 +91,7 @@ extension Sandbox {
         }
         let observer = lock.withLock { switchObserver }
         observer?(change)
+        return change
     }
 
     /// Calls `observer` after every fault switch, outside the sandbox's locks.

@@ -18,6 +18,12 @@ enum SandboxControl {
             console.error("\(shown) is not an http URL, so it is not a doctor sandbox")
             return ExitStatus.usage.rawValue
         }
+        // A sandbox listens on loopback only; an API_URL from a .env may name the real service,
+        // which must never receive this POST.
+        guard let host = URLComponents(string: trimmed)?.host?.lowercased(), ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+            console.error("refused: \(shown) is not on this machine's loopback, so it is not a doctor sandbox (the sandbox listens on 127.0.0.1)")
+            return ExitStatus.usage.rawValue
+        }
         let body = JSONValue.object([("fault", fault.map { .string($0.name) } ?? .null)])
         let request = HTTPRequest(
             method: "POST", url: trimmed + Sandbox.faultRoute, headers: [("Content-Type", "application/json")],

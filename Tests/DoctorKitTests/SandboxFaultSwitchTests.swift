@@ -219,6 +219,9 @@ struct SandboxFaultSwitchEndToEndTests {
         #expect(notSandbox.stderr == "doctor: http://127.0.0.1:\(plain.port) is not a doctor sandbox (no /sandbox/fault route: HTTP 404)\n")
         let unset = try DoctorProcess.run(["demo", "--lift-fault"])
         #expect(unset.exitCode == 3 && unset.stderr.hasPrefix("doctor: API_URL is not set"), "\(unset.stderr)")
+        // An API_URL from a .env may name the real service: nothing but loopback is ever asked.
+        let remote = try DoctorProcess.run(["demo", "--lift-fault"], environment: ["API_URL": "https://payments.example.com"])
+        #expect(remote.exitCode == 64 && remote.stderr.contains("loopback"), "\(remote.stderr)")
         let unknown = try DoctorProcess.run(["demo", "--set-fault", "wrong-secrte"], environment: ["API_URL": "http://127.0.0.1:9"])
         #expect(unknown.exitCode == 64 && unknown.stderr.contains(#"(did you mean "wrong-secret"?)"#), "\(unknown.stderr)")
         for arguments in [["demo", "--lift-fault", "--set-fault", "slow"], ["demo", "--lift-fault", "--serve"], ["demo", "--sandbox", "http://127.0.0.1:9"]] {

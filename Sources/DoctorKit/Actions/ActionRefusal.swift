@@ -32,7 +32,7 @@ public enum ActionRefusal: Sendable, Equatable {
         case let .noTerminal(allow):
             "refused: without a terminal the confirmation cannot be typed; \(allow) stands for it"
         case let .liveKey(action, allow):
-            "refused: STRIPE_SECRET_KEY is a live-mode key; \(action == .resend ? "resending live events" : "a live payment") needs \(allow)"
+            "refused: STRIPE_SECRET_KEY is a live-mode key; \(action == .resend ? "resending live events" : "the canary payment") needs \(allow)"
         }
     }
 

@@ -21,6 +21,11 @@ extension SecretKind {
             "Stripe webhook signing secret", prefix: "whsec_", shown: .prefixOnly,
             lead: "(?<![A-Za-z0-9])", body: "whsec_[A-Za-z0-9+/=_-]+", trigger: "whsec_",
             example: Example(text: "verifying with whsec_test_secret_value failed", secret: "whsec_test_secret_value")),
+        // A payment's client secret (a canary's answer holds one): the intent's id stays readable.
+        SecretKind(
+            "Stripe client secret", shown: .nothing, lead: "(?<![A-Za-z0-9])(?:pi|seti)_[A-Za-z0-9]+", body: "_secret_[A-Za-z0-9]+",
+            trigger: "_secret_",
+            example: Example(text: "confirmed pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH", secret: "_secret_YrKJUKribcBjcG8HVhfZluoGH")),
         .apiKey("Render API key", prefix: "rnd_", example: "rnd_ab_cdEFGH5678"),
         // Sentry's auth tokens: organization tokens carry base64 (`+/=`) and an `_` before their
         // signature, user tokens are hex. Nothing of either is shown: a token reads a whole project.

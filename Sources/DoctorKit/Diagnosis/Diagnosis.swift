@@ -172,12 +172,12 @@ public struct Diagnosis: Sendable {
         // A secret the service does not verify with, or an endpoint Stripe cannot deliver to, is
         // why the canary payment never reached the service: one problem, not two.
         if Self.deliveryCauses.contains(cause.kind) {
-            return finding.kind == PaymentCanaryCheck.name
+            return Self.isUndeliveredCanary(finding)
         }
         // A service clock beyond the signature tolerance rejects every delivery and the doctor's
         // signed probe, and its logs say so; it does not slow or stop the service.
         if cause.kind == "clock-skew" {
-            return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume", PaymentCanaryCheck.name].contains(finding.kind)
+            return ["stripe-deliveries", "webhook-secret", "log-scan", "webhook-volume"].contains(finding.kind) || Self.isUndeliveredCanary(finding)
         }
         // A migration that never finished leaves its tables and columns missing (P2021/P2022).
         if cause.kind == "prisma-migrations" {
@@ -194,6 +194,15 @@ public struct Diagnosis: Sendable {
         case .configuration, .symptom:
             return false
         }
+    }
+
+    /// A canary Stripe never delivered (or could not send for want of an endpoint), as opposed to
+    /// one the service received and then lost or processed slowly: only the first is explained by
+    /// what stops deliveries.
+    static func isUndeliveredCanary(_ finding: Finding) -> Bool {
+        guard finding.kind == PaymentCanaryCheck.name else { return false }
+        if case .string("delivery")? = finding.evidence["lost_at"] { return true }
+        return finding.status == .unknown && finding.summary.hasPrefix("not sent:")
     }
 
     /// Configuration findings that can explain something else: what stops Stripe's deliveries.

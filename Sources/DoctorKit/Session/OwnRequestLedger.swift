@@ -84,23 +84,27 @@ public final class OwnRequestLedger: Sendable {
     /// The payment intents of the doctor's canary payments recorded from `since` on
     /// (`<ms> canary pi_…` lines): every count leaves them out, the log scans included.
     public func canaryIntents(since: Int64) -> Set<String> {
-        guard OwnedPath.problem(path, directory: false) == nil,
-              let bytes = try? BoundedFile.read(path, limit: 2 * Self.pruneBytes) else { return [] }
-        var intents: Set<String> = []
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: " "))
-            guard fields.count == 3, String(decoding: fields[1], as: UTF8.self) == "canary",
-                  let time = Int64(String(decoding: fields[0], as: UTF8.self)), time >= since else { continue }
-            let intent = String(decoding: fields[2], as: UTF8.self)
-            if PaymentCanary.isIntentID(intent) { intents.insert(intent) }
-        }
-        return intents
+        Set(canaries(since: since).map(\.intent))
     }
 
-    /// The canary ids the log scans treat as the doctor's own markers, at most 256 (an automaton
-    /// holds only so much text; a canary every 15 minutes fills that in under three days).
+    /// The canary ids the log scans treat as the doctor's own markers: the newest 256 (an
+    /// automaton holds only so much text; a canary every 15 minutes fills that in under three days).
     public func canaryMarkers(since: Int64) -> [String] {
-        Array(canaryIntents(since: since).sorted().prefix(256))
+        var seen: Set<String> = []
+        return canaries(since: since).sorted { $0.time > $1.time }.map(\.intent).filter { seen.insert($0).inserted }.prefix(256).map { $0 }
+    }
+
+    /// The `<ms> canary pi_…` entries from `since` on, in file order.
+    private func canaries(since: Int64) -> [(time: Int64, intent: String)] {
+        guard OwnedPath.problem(path, directory: false) == nil,
+              let bytes = try? BoundedFile.read(path, limit: 2 * Self.pruneBytes) else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: " "))
+            guard fields.count == 3, String(decoding: fields[1], as: UTF8.self) == "canary",
+                  let time = Int64(String(decoding: fields[0], as: UTF8.self)), time >= since else { return nil }
+            let intent = String(decoding: fields[2], as: UTF8.self)
+            return PaymentCanary.isIntentID(intent) ? (time, intent) : nil
+        }
     }
 
     /// Whether `time` (epoch milliseconds) lies within `tolerance` of one of `times` (sorted).

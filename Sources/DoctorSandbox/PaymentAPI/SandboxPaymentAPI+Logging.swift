@@ -21,10 +21,19 @@ extension SandboxPaymentAPI {
         guard let event = JSONValue.parse(Data(body)) else { return }
         let type = Self.token(event["type"]) ?? "?"
         let id = Self.token(event["id"]) ?? "?"
-        // The guide: every webhook event is logged in AiEvent (`events-not-recorded`: the write is lost).
-        if fault != .eventsNotRecorded, let writer = currentAuditWriter {
-            let payload = String(decoding: body, as: UTF8.self)
-            Task.detached { await writer.record(id: id, type: type, payload: payload) }
+        // The guide: every webhook event is logged in AiEvent (`events-not-recorded`: the write is
+        // lost), then a succeeded payment gets its row: one task, in that order, as the handler awaits each.
+        let logsEvent = fault != .eventsNotRecorded
+        let payload = String(decoding: body, as: UTF8.self)
+        var payment: (intent: String, amount: Int, currency: String)?
+        defer {
+            if let writer = currentAuditWriter, logsEvent || payment != nil {
+                let write = payment
+                Task.detached {
+                    if logsEvent { await writer.record(id: id, type: type, payload: payload) }
+                    if let write { await writer.recordPayment(intent: write.intent, amount: write.amount, currency: write.currency, status: "succeeded") }
+                }
+            }
         }
         if type == "payment_intent.succeeded" && handledEvents.contains(type) {
             let intent = Self.token(event["data"]?["object"]?["id"]) ?? "?"
@@ -33,9 +42,8 @@ extension SandboxPaymentAPI {
                 log.append("❌ Database connection error: Can't reach database server at `\(databaseAddress.host)`:`\(databaseAddress.port)`",
                            level: "error")
             } else {
-                if let writer = currentAuditWriter, let object = event["data"]?["object"], case let .int(amount)? = object["amount"] {
-                    let currency = Self.token(object["currency"], max: 3) ?? "usd"
-                    Task.detached { await writer.recordPayment(intent: intent, amount: amount, currency: currency, status: "succeeded") }
+                if let object = event["data"]?["object"], case let .int(amount)? = object["amount"] {
+                    payment = (intent, amount, Self.token(object["currency"], max: 3) ?? "usd")
                 }
                 log.append("✅ Payment record created: \(intent)")
             }

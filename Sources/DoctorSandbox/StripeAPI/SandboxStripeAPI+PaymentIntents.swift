@@ -10,6 +10,13 @@ extension SandboxStripeAPI {
         "capture_method", "statement_descriptor_suffix", "off_session",
     ]
 
+    /// The currencies the stand-in takes and Stripe's minimum charge in each, in its smallest unit
+    /// (zero-decimal currencies in whole units).
+    static let minimumCharge: [String: Int] = [
+        "usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "nzd": 50, "chf": 50, "sgd": 50, "hkd": 400,
+        "jpy": 50, "sek": 300, "nok": 300, "dkk": 250, "pln": 200, "czk": 1500, "mxn": 1000, "brl": 50, "inr": 50,
+    ]
+
     /// The test payment methods Stripe's test mode knows by these ids (api-facts §9); each succeeds.
     static let testPaymentMethods: Set<String> = ["pm_card_visa", "pm_card_mastercard", "pm_card_amex"]
 
@@ -26,7 +33,20 @@ extension SandboxStripeAPI {
             guard !key.isEmpty, key.count <= 255 else {
                 return error(400, type: "invalid_request_error", code: nil, message: "Idempotency-Key must be at most 255 characters long.")
             }
-            if let earlier = lock.withLock({ idempotent[key] }) {
+            // Taken under one lock: a second request with the key while the first is under way is
+            // refused, as Stripe refuses it, never answered with a second payment.
+            enum Claim { case earlier((parameters: [String], response: ServerResponse)), busy, mine }
+            let claim: Claim = lock.withLock {
+                if let earlier = idempotent[key] { return .earlier(earlier) }
+                if inProgress.contains(key) { return .busy }
+                inProgress.insert(key)
+                return .mine
+            }
+            if case .busy = claim {
+                return error(409, type: "idempotency_error", code: nil,
+                             message: "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): \(key). Please try again later.")
+            }
+            if case let .earlier(earlier) = claim {
                 guard earlier.parameters == fingerprint else {
                     return error(400, type: "idempotency_error", code: nil,
                                  message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request.")
@@ -39,7 +59,12 @@ extension SandboxStripeAPI {
         }
         let response = makePaymentIntent(pairs, idempotencyKey: key)
         // Stripe keeps the answer to a key when the request reached its servers, errors included.
-        if let key, response.status != 429 { lock.withLock { idempotent[key] = (fingerprint, response) } }
+        if let key {
+            lock.withLock {
+                inProgress.remove(key)
+                if response.status != 429 { idempotent[key] = (fingerprint, response) }
+            }
+        }
         return response
     }
 
@@ -78,12 +103,21 @@ extension SandboxStripeAPI {
         guard let currency = fields["currency"]?.lowercased() else {
             return error(400, type: "invalid_request_error", code: "parameter_missing", message: "Missing required param: currency.", param: "currency")
         }
-        guard currency.count == 3, currency.allSatisfy({ $0.isLetter && $0.isASCII }) else {
-            return error(400, type: "invalid_request_error", code: "parameter_invalid_string", message: "Invalid currency: \(currency).", param: "currency")
+        guard let minimum = Self.minimumCharge[currency] else {
+            return error(400, type: "invalid_request_error", code: "parameter_invalid_string",
+                         message: "Invalid currency: \(currency). Stripe currently supports these currencies: \(Self.minimumCharge.keys.sorted().joined(separator: ", "))",
+                         param: "currency")
         }
-        // Stripe's minimum charge in US dollars is 50 cents.
-        if currency == "usd" && amount < 50 {
-            return error(400, type: "invalid_request_error", code: "amount_too_small", message: "Amount must be at least $0.50 usd", param: "amount")
+        guard amount >= 1 else {
+            return error(400, type: "invalid_request_error", code: "parameter_invalid_integer", message: "This value must be greater than or equal to 1.", param: "amount")
+        }
+        guard amount <= 99_999_999 else {
+            return error(400, type: "invalid_request_error", code: "amount_too_large", message: "Amount must be no more than 99999999 \(currency)", param: "amount")
+        }
+        // Stripe's minimum charge: 50 cents in US dollars, about that in the others.
+        if amount < minimum {
+            return error(400, type: "invalid_request_error", code: "amount_too_small",
+                         message: "Amount must be at least \(PaymentCanary.price(minimum, currency)) \(currency)", param: "amount")
         }
         for name in ["confirm", "automatic_payment_methods[enabled]", "off_session"] {
             if let value = fields[name], value != "true" && value != "false" {
@@ -92,6 +126,12 @@ extension SandboxStripeAPI {
         }
         let confirm = fields["confirm"] == "true"
         let method = fields["payment_method"]
+        let types = pairs.filter { $0.0 == "payment_method_types[]" }.map(\.1)
+        if method != nil, !types.isEmpty, !types.contains("card") {
+            return error(400, type: "invalid_request_error", code: "payment_intent_incompatible_payment_method",
+                         message: "The PaymentMethod provided (card) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: \(types.joined(separator: ", ")).",
+                         param: "payment_method")
+        }
         if let method {
             guard Self.testPaymentMethods.contains(method) else {
                 return error(400, type: "invalid_request_error", code: "resource_missing", message: "No such PaymentMethod: '\(method)'", param: "payment_method")

@@ -29,6 +29,8 @@ final class SandboxStripeAPI: @unchecked Sendable {
     var paymentIntents: [JSONValue]
     /// The answers given to each `Idempotency-Key`, with the parameters they were given for.
     var idempotent: [String: (parameters: [String], response: ServerResponse)] = [:]
+    /// The keys of requests under way, refused to a second request meanwhile.
+    var inProgress: Set<String> = []
     /// The stand-in's key is a live-mode one (`sk_live_…`): test payment methods do not exist.
     var liveMode: Bool { key.hasPrefix("sk_live_") || key.hasPrefix("rk_live_") }
     let payments: SandboxPayments

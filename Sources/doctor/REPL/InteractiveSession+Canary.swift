@@ -17,6 +17,11 @@ extension InteractiveSession {
             refuse("no runbook has a payment-canary step (missing-db-records and webhooks-not-arriving ship one)")
             return
         }
+        // The step refuses a live key too; said here first, so nobody is asked to confirm in vain.
+        if confirm && diagnosis.stripeMode == "live" {
+            refuse(ActionRefusal.liveKey(.canary, allow: "a test-mode key (sk_test_…)").message)
+            return
+        }
         if confirm && !words.contains("yes") {
             console.out("Create a test-mode payment with \(PaymentCanary.testCard) and follow it to the database (\(runbook.id)/\(step.id))? Type yes to confirm.")
             guard case let .line(answer) = nextInput(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {

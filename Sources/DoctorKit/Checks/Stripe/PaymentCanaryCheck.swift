@@ -53,11 +53,8 @@ public struct PaymentCanaryCheck: CheckKind {
         let fail: Duration
         let timeout: Duration
 
-        /// `$0.50` for 50 US cents, `0.50 EUR` for other currencies.
-        var price: String {
-            let major = String(format: "%d.%02d", amount / 100, amount % 100)
-            return currency == "usd" ? "$" + major : "\(major) \(currency.uppercased())"
-        }
+        /// `$0.50` for 50 US cents.
+        var price: String { PaymentCanary.price(amount, currency) }
 
         func run(in context: CheckContext) async -> CheckOutcome {
             if context.readOnly {
@@ -109,7 +106,10 @@ public struct PaymentCanaryCheck: CheckKind {
             } catch {
                 var outcome = StripeCheckSupport.outcome(for: error, client: client, evidence: evidence)
                 if outcome.status == .fail { outcome.status = .unknown }
-                outcome.summary = "the canary payment was not made: " + outcome.summary
+                // Without Stripe's answer the payment may exist: its idempotency key finds it.
+                outcome.summary = CanaryTracker.mayHavePaid(error)
+                    ? "the canary payment may have been made but Stripe's answer was lost (idempotency key \(evidence["idempotency_key"]?.stringValue ?? "?")): " + outcome.summary
+                    : "the canary payment was not made: " + outcome.summary
                 return outcome
             }
             do throws(PostgresError) {
