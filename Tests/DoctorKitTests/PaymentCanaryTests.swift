@@ -245,6 +245,10 @@ struct PaymentCanaryTests {
             let own = Diagnosis(DiagnosisTests.report([("webhooks-not-arriving", [cause, received])]))
             #expect(Set(own.problems.map(\.id)) == [cause.id, "canary-payment"])
         }
+        let notSent = DiagnosisTests.step("canary-payment", PaymentCanaryCheck.name, .unknown, "not sent: Stripe's endpoint we_1 is disabled",
+                                          evidence: [("lost_at", .string("endpoint"))])
+        let endpoint = DiagnosisTests.step("stripe-endpoint", "stripe-endpoint", .fail, "the endpoint is disabled")
+        #expect(Diagnosis(DiagnosisTests.report([("webhooks-not-arriving", [endpoint, notSent])])).symptoms.map(\.id) == ["canary-payment"])
         let unrelated = DiagnosisTests.step("env-vars", "env", .fail, "SENTRY_DSN missing")
         let diagnosis = Diagnosis(DiagnosisTests.report([("missing-db-records", [unrelated, canary])]))
         #expect(Set(diagnosis.problems.map(\.id)) == ["env-vars", "canary-payment"])

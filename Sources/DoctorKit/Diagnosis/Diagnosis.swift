@@ -200,9 +200,8 @@ public struct Diagnosis: Sendable {
     /// one the service received and then lost or processed slowly: only the first is explained by
     /// what stops deliveries.
     static func isUndeliveredCanary(_ finding: Finding) -> Bool {
-        guard finding.kind == PaymentCanaryCheck.name else { return false }
-        if case .string("delivery")? = finding.evidence["lost_at"] { return true }
-        return finding.status == .unknown && finding.summary.hasPrefix("not sent:")
+        guard finding.kind == PaymentCanaryCheck.name, case let .string(hop)? = finding.evidence["lost_at"] else { return false }
+        return hop == "delivery" || hop == "endpoint"
     }
 
     /// Configuration findings that can explain something else: what stops Stripe's deliveries.

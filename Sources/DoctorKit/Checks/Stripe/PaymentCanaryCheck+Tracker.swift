@@ -110,6 +110,17 @@ struct CanaryTracker {
         }
     }
 
+    /// Looks for the `payment_intent.succeeded` event Stripe made for `intent` (matched on
+    /// `data.object.id`); a failed read is tried again on the next round.
+    private mutating func findEvent(of intent: String) async {
+        guard let listed = try? await client.list(
+            "/v1/events", query: [("type", "payment_intent.succeeded"), ("created[gte]", String(created - 5))],
+            maxItems: 100, deadline: context.deadline),
+            let event = listed.items.first(where: { $0["data"]?["object"]?.string("id") == intent }) else { return }
+        eventID = event.string("id")
+        eventCreated = event.int("created")
+    }
+
     /// Polls Stripe's events and the two tables every 100 ms until the payment's row is there or
     /// `deadline` passes.
     mutating func follow(until deadline: ContinuousClock.Instant) async throws(PostgresError) {
@@ -120,13 +131,7 @@ struct CanaryTracker {
             // Stripe's list is read at most every 500 ms: well inside its rate limit.
             if eventID == nil && now - lastListed >= .milliseconds(500) {
                 lastListed = now
-                if let listed = try? await client.list(
-                    "/v1/events", query: [("type", "payment_intent.succeeded"), ("created[gte]", String(created - 5))],
-                    maxItems: 100, deadline: context.deadline),
-                   let event = listed.items.first(where: { $0["data"]?["object"]?.string("id") == intent }) {
-                    eventID = event.string("id")
-                    eventCreated = event.int("created")
-                }
+                await findEvent(of: intent)
             }
             if let eventID, delivered == nil {
                 let found = try await connection.query("SELECT 1 FROM \(events) WHERE payload->>'id' = $1 LIMIT 1", [eventID], deadline: context.deadline)
@@ -142,13 +147,7 @@ struct CanaryTracker {
         // The event's row may have landed between the two reads, or the event not been listed
         // yet: looked for once more, so a row written with the payment is not called missing.
         guard let recorded, delivered == nil else { return }
-        if eventID == nil, let listed = try? await client.list(
-            "/v1/events", query: [("type", "payment_intent.succeeded"), ("created[gte]", String(created - 5))],
-            maxItems: 100, deadline: context.deadline),
-           let event = listed.items.first(where: { $0["data"]?["object"]?.string("id") == intent }) {
-            eventID = event.string("id")
-            eventCreated = event.int("created")
-        }
+        if eventID == nil { await findEvent(of: intent) }
         if let eventID {
             let found = try await connection.query("SELECT 1 FROM \(events) WHERE payload->>'id' = $1 LIMIT 1", [eventID], deadline: context.deadline)
             if !found.rows.isEmpty { delivered = recorded }

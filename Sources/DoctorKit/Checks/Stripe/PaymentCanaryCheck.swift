@@ -99,6 +99,7 @@ public struct PaymentCanaryCheck: CheckKind {
                                         events: eventsTable, payments: paymentsTable)
             do throws(StripeAPIError) {
                 if let refusal = try await tracker.endpointProblem(url: target, evidence: &evidence) {
+                    evidence["lost_at"] = .string("endpoint")
                     return CheckOutcome(.unknown, "not sent: " + refusal, evidence: evidence,
                                         hint: "The stripe-endpoint step names what to fix; the canary follows Stripe's own delivery, which needs an enabled endpoint subscribed to payment_intent.succeeded.")
                 }
