@@ -24,6 +24,9 @@ struct Doctor: AsyncParsableCommand {
               doctor --check webhooks-not-arriving --until-pass 10m
                                                       after a fix: re-run what failed until it passes
               doctor watch                            the same for every runbook
+              doctor --check missing-db-records --canary
+                                                      with a test payment followed to its rows (test mode)
+              doctor replay                           the missed events a session found (a dry run)
               doctor demo --fault wrong-secret        watch it find a fault in the built-in sandbox
               doctor lint runbooks/                   validate runbook files
 
