@@ -88,7 +88,7 @@ struct ReplayCommand: AsyncParsableCommand {
         console.out(Self.describe(plan, session: id))
         let sendable = plan.sendable
         guard confirm else {
-            console.out(sendable.isEmpty ? "dry run: nothing to send" : "dry run: nothing sent; `doctor replay --confirm` resends \(sendable.count) event\(sendable.count == 1 ? "" : "s")")
+            console.out(plan.dryRunLine(confirm: "`doctor replay --confirm`"))
             return
         }
         guard !sendable.isEmpty else {
@@ -96,7 +96,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.failure.rawValue)
         }
         if !yes {
-            console.out("Resend \(sendable.count) event\(sendable.count == 1 ? "" : "s") to \(plan.endpointID ?? "")? Type yes to confirm: ", terminator: "")
+            console.out(plan.confirmationQuestion + " Type yes to confirm: ", terminator: "")
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 console.out("not confirmed: nothing sent")
                 return

@@ -62,6 +62,17 @@ public struct ReplayPlan: Sendable {
     /// The items that can be resent.
     public var sendable: [Item] { endpointID == nil ? [] : items.filter { $0.problem == nil } }
 
+    /// How a dry run ends: nothing to send, or how many `confirm` (the face's way) would resend.
+    public func dryRunLine(confirm: String) -> String {
+        let count = sendable.count
+        return count == 0 ? "dry run: nothing to send" : "dry run: nothing sent; \(confirm) resends \(count) event\(count == 1 ? "" : "s")"
+    }
+
+    /// The question a confirmation answers: `Resend 3 events to we_…?`.
+    public var confirmationQuestion: String {
+        "Resend \(sendable.count) event\(sendable.count == 1 ? "" : "s") to \(endpointID ?? "")?"
+    }
+
     /// `2h 5m`, `3d 4h`.
     static func span(_ seconds: Int) -> String {
         if seconds < 3_600 { return "\(seconds / 60)m" }

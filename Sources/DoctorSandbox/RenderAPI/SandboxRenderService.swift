@@ -121,7 +121,6 @@ struct SandboxRenderService: Sendable {
     }
 
     static func lowercaseID(_ count: Int) -> String { SandboxSecrets.random(count, from: "0123456789abcdefghijklmnopqrstuvwxyz") }
-    static func hexID(_ count: Int) -> String { SandboxSecrets.random(count, from: "0123456789abcdef") }
 
     private static let commitMessages = [
         "Log the payment intent id on every webhook", "Retry Prisma writes on P1017", "Bump stripe to 18.2",

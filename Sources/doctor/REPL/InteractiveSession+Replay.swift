@@ -41,7 +41,7 @@ extension InteractiveSession {
         console.out(ReplayCommand.describe(plan, session: id))
         let sendable = plan.sendable
         guard confirm else {
-            console.out(sendable.isEmpty ? "dry run: nothing to send" : "dry run: nothing sent; `replay confirm` resends \(sendable.count) event\(sendable.count == 1 ? "" : "s")")
+            console.out(plan.dryRunLine(confirm: "`replay confirm`"))
             return
         }
         guard !sendable.isEmpty else {
@@ -49,7 +49,7 @@ extension InteractiveSession {
             return
         }
         if !words.contains("yes") {
-            console.out("Resend \(sendable.count) event\(sendable.count == 1 ? "" : "s") to \(plan.endpointID ?? "")? Type yes to confirm.")
+            console.out(plan.confirmationQuestion + " Type yes to confirm.")
             guard case let .line(answer) = nextInput(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 console.out("not confirmed: nothing sent")
                 return
